@@ -1,0 +1,1 @@
+"""cyberrange: the command line, composition root of range, scoring, records and webui."""

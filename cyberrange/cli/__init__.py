@@ -1,0 +1,97 @@
+"""The `cyberrange` command line. Thin commands over the library packages.
+
+This is the only place that turns CyberrangeError into a message and an exit
+code; `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from cyberrange.cli import (
+    demo_cmds,
+    game_cmds,
+    images_cmds,
+    range_cmds,
+    records_cmds,
+    scenario_cmds,
+    web_cmds,
+)
+from cyberrange.context import AppContext
+from range.config import Settings
+from range.errors import CyberrangeError, ScenarioError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CyberrangeGroup(click.Group):
+    """Turns library errors into one clear message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CyberrangeError as exc:
+            app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            if app is not None and app.debug:
+                raise
+            _report(exc)
+            sys.exit(EXIT_ERROR)
+
+
+def _report(exc: CyberrangeError) -> None:
+    console = click.get_text_stream("stderr")
+    if isinstance(exc, ScenarioError):
+        for problem in exc.problems:
+            console.write(f"{problem}\n")
+        console.write(f"{len(exc.problems)} error(s)\n")
+    else:
+        console.write(f"error: {exc}\n")
+
+
+@click.group(cls=CyberrangeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of short messages.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="CYBERRANGE_DATA_DIR",
+    help="Where the database, logs and secrets live [default: ~/.local/share/cyberrange].",
+)
+@click.option(
+    "--database-url",
+    envvar="CYBERRANGE_DATABASE_URL",
+    help="SQLAlchemy URL (e.g. postgresql+psycopg://...) instead of the SQLite file.",
+)
+@click.version_option(package_name="cyberrange")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str | None) -> None:
+    """Cyber-range exercises: scenarios, ranges, scoring and audit records."""
+    from pathlib import Path
+
+    base = Settings.from_env()
+    settings = Settings(
+        data_dir=Path(data_dir) if data_dir else base.data_dir,
+        database_url=database_url or base.database_url,
+        backend=base.backend,
+        root=base.root,
+    )
+    ctx.obj = AppContext(settings=settings, debug=debug)
+
+
+for module in (
+    scenario_cmds,
+    images_cmds,
+    range_cmds,
+    game_cmds,
+    records_cmds,
+    web_cmds,
+    demo_cmds,
+):
+    module.register(cli)
+
+
+def main() -> None:
+    cli(prog_name="cyberrange")

@@ -1,0 +1,1 @@
+"""cyberrange range engine: scenarios, topology, plans, backends, provisioning."""

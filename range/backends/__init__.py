@@ -1,0 +1,1 @@
+"""Backends execute a Plan on a container engine."""

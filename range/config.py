@@ -1,0 +1,64 @@
+"""Settings: where cyberrange keeps its data, which database and backend it uses.
+
+Read once by the CLI (the composition root) and passed down explicitly; no
+module-level singletons.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from range.errors import ConfigError
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cyberrange"
+
+
+def project_root() -> Path:
+    """The checkout that holds scenarios/, docker/ and inventories/."""
+    return Path(os.environ.get("CYBERRANGE_ROOT", Path(__file__).resolve().parent.parent))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None  # None: SQLite file in data_dir
+    backend: str = "docker"
+    root: Path = field(default_factory=project_root)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = os.environ.get("CYBERRANGE_DATA_DIR")
+        return cls(
+            data_dir=Path(data_dir) if data_dir else default_data_dir(),
+            database_url=os.environ.get("CYBERRANGE_DATABASE_URL") or None,
+            backend=os.environ.get("CYBERRANGE_BACKEND", "docker"),
+        )
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'cyberrange.db'}"
+
+    @property
+    def inventories_dir(self) -> Path:
+        return self.root / "inventories"
+
+    @property
+    def docker_dir(self) -> Path:
+        return self.root / "docker"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    def ensure_data_dir(self) -> Path:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.logs_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create data directory {self.data_dir}: {exc}") from exc
+        return self.data_dir

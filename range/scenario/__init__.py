@@ -1,0 +1,1 @@
+"""The scenario language: models, loader, validation, JSON Schema."""

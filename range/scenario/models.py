@@ -1,0 +1,317 @@
+"""The scenario language: pydantic models, the contract trainers write against.
+
+Unknown keys are errors everywhere (``extra="forbid"``). The JSON Schema that
+`cyberrange schema` prints is generated from these classes.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from range.errors import PlanError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+SCHEMA_VERSION = "cyberrange/v1"
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+
+
+def parse_duration(value: Any) -> int:
+    """Turn ``90m``, ``30s``, ``1h30m`` (or a plain number of seconds) into seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 30s, 10m or 1h30m")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return value
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if match and any(match.groups()):
+            hours, minutes, seconds = (int(g or 0) for g in match.groups())
+            return hours * 3600 + minutes * 60 + seconds
+    raise ValueError(f"expected a duration like 30s, 10m or 1h30m, got {value!r}")
+
+
+def format_duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return text + (f"{secs}s" if secs or not text else "")
+
+
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$"},
+                {"type": "integer", "minimum": 0},
+            ],
+            "description": "A duration: 30s, 10m, 1h30m, or seconds.",
+        }
+    ),
+]
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Role(StrEnum):
+    RED = "red"
+    BLUE = "blue"
+    PURPLE = "purple"
+    WHITE = "white"
+
+    @property
+    def defends(self) -> bool:
+        """Defending teams get their own copy of the target network."""
+        return self in (Role.BLUE, Role.PURPLE)
+
+    @property
+    def attacks(self) -> bool:
+        return self in (Role.RED, Role.PURPLE)
+
+
+class Scope(StrEnum):
+    SHARED = "shared"  # one instance, reachable from every copy's shared edge
+    COPY = "copy"  # one instance per defending copy
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Port(Strict):
+    """A port and protocol, written ``80/tcp`` (protocol defaults to tcp)."""
+
+    number: int = Field(ge=1, le=65535)
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("expected a port like 80/tcp")
+        if isinstance(value, int):
+            return {"number": value}
+        if isinstance(value, str):
+            number, _, protocol = value.partition("/")
+            if not number.isdigit() or protocol not in ("", "tcp", "udp"):
+                raise ValueError(f"expected a port like 80/tcp or 53/udp, got {value!r}")
+            return {"number": int(number), "protocol": protocol or "tcp"}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.protocol}"
+
+
+class Team(Strict):
+    name: Name
+    role: Role
+    copies: int = Field(default=1, ge=1, le=250, description="Network copies (defenders).")
+    description: str = ""
+
+
+class Network(Strict):
+    subnet: str = Field(description='IPv4 subnet; may contain "{copy}".')
+    scope: Scope = Scope.COPY
+
+
+class FirewallRule(Strict):
+    source: Name = Field(alias="from")
+    to: Name
+    ports: list[Port] = Field(default_factory=list, description="Empty: every port.")
+
+
+class Firewall(Strict):
+    default: Literal["accept", "drop"] = "drop"
+    allow: list[FirewallRule] = Field(default_factory=list)
+
+
+class BuiltinCheck(StrEnum):
+    TCP = "tcp"
+    HTTP = "http"
+    SSH = "ssh"
+
+
+class Service(Strict):
+    name: Name
+    port: Port
+    check: BuiltinCheck | None = None
+    checker: str | None = Field(default=None, description="Checker script, relative path.")
+    path: str = Field(default="/", description="HTTP check: path to request.")
+    expect_status: int = Field(default=200, ge=100, le=599)
+    expect_text: str | None = None
+
+    @model_validator(mode="after")
+    def _one_check(self) -> Service:
+        if self.check is None and self.checker is None:
+            return self.model_copy(update={"check": BuiltinCheck.TCP})
+        if self.check is not None and self.checker is not None:
+            raise ValueError("give either a built-in 'check' or a 'checker' script, not both")
+        return self
+
+
+class Vulnerability(Strict):
+    id: Name
+    title: str
+    description: str = ""
+    cwe: str | None = Field(default=None, pattern=r"^CWE-\d+$")
+    attack: str | None = Field(default=None, pattern=r"^T\d{4}(\.\d{3})?$")
+    severity: Severity = Severity.MEDIUM
+    cvss: str | None = Field(default=None, pattern=r"^CVSS:3\.[01]/.+$")
+    mitigation: str = ""
+
+
+class ObjectiveFlag(Strict):
+    path: str = Field(pattern=r"^/")
+    points: int = Field(default=100, ge=0)
+    owner: str = "root"
+    group: str | None = None
+    mode: str = Field(default="0600", pattern=r"^0?[0-7]{3,4}$")
+
+
+class Limits(Strict):
+    memory: str = Field(default="256m", pattern=r"^\d+[kmg]$")
+    cpus: float = Field(default=0.5, gt=0, le=64)
+    pids: int = Field(default=256, ge=16)
+
+
+class Host(Strict):
+    image: str
+    scope: Scope = Scope.COPY
+    team: Name | None = Field(default=None, description="Team that owns/uses the host.")
+    networks: list[Name] | dict[Name, str | None]
+    router: bool = False
+    firewall: Firewall | None = None
+    services: list[Service] = Field(default_factory=list)
+    vulnerabilities: list[Vulnerability] = Field(default_factory=list)
+    provision: list[str] = Field(default_factory=list, description="Roles or playbooks.")
+    flags: list[ObjectiveFlag] = Field(default_factory=list)
+    limits: Limits = Field(default_factory=Limits)
+    command: list[str] | None = Field(default=None, description="Override the image command.")
+
+    def addresses(self) -> dict[str, str | None]:
+        """Network name → declared address template (None: planner assigns)."""
+        if isinstance(self.networks, list):
+            return {name: None for name in self.networks}
+        return dict(self.networks)
+
+
+class RunStep(Strict):
+    """An automated step executed from a host: a playbook or a list of commands."""
+
+    host: Name
+    playbook: str | None = None
+    commands: list[list[str]] = Field(default_factory=list, description="argv lists.")
+    attack: str | None = Field(default=None, pattern=r"^T\d{4}(\.\d{3})?$")
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _one_action(self) -> RunStep:
+        if (self.playbook is None) == (not self.commands):
+            raise ValueError("a run step needs exactly one of 'playbook' or 'commands'")
+        return self
+
+
+class Inject(Strict):
+    at: Duration
+    to: str = Field(default="all", description="Team name, role, or 'all'.")
+    message: str | None = None
+    run: RunStep | None = None
+    points: int = Field(default=0, ge=0, description="Points for a graded response.")
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Inject:
+        if self.message is None and self.run is None:
+            raise ValueError("an inject needs a 'message', a 'run' step, or both")
+        return self
+
+
+class Hint(Strict):
+    id: Name
+    text: str
+    penalty: int = Field(default=0, ge=0)
+    to: str = "all"
+
+
+class Scoring(Strict):
+    formula: str = "faust"
+    weights: dict[str, float] = Field(default_factory=dict)
+    first_blood: float = Field(default=0.0, ge=0)
+    report_deadline: Duration = Field(default=900)
+    freeze: Duration | None = Field(default=None, description="Freeze this long before the end.")
+
+
+class Scenario(Strict):
+    schema_version: Literal["cyberrange/v1"] = Field(alias="schema")
+    name: Name
+    title: str
+    description: str = ""
+    duration: Duration
+    tick: Duration = Field(default=60)
+    flag_lifetime: int = Field(default=5, ge=1)
+    teams: list[Team]
+    networks: dict[Name, Network]
+    hosts: dict[Name, Host]
+    injects: list[Inject] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+    external_images: list[str] = Field(
+        default_factory=list, description="Images not built from docker/ (pre-loaded)."
+    )
+
+    @field_validator("teams")
+    @classmethod
+    def _some_team(cls, teams: list[Team]) -> list[Team]:
+        if not teams:
+            raise ValueError("a scenario needs at least one team")
+        return teams
+
+    def defending_teams(self) -> list[Team]:
+        return [t for t in self.teams if t.role.defends]
+
+    def copy_count(self) -> int:
+        return max(1, sum(t.copies for t in self.defending_teams()))
+
+    def copy_owners(self) -> dict[int, str]:
+        """Copy number → name of the team instance that defends it (blue-1, blue-2…)."""
+        owners: dict[int, str] = {}
+        number = 1
+        for team in self.defending_teams():
+            for index in range(1, team.copies + 1):
+                owners[number] = f"{team.name}-{index}" if team.copies > 1 else team.name
+                number += 1
+        return owners
+
+    def with_copies(self, copies: int) -> Scenario:
+        """The same scenario with its single defending team given ``copies`` copies."""
+        defenders = self.defending_teams()
+        if len(defenders) != 1:
+            raise PlanError("--copies needs a scenario with exactly one defending team")
+        teams = [
+            t.model_copy(update={"copies": copies}) if t is defenders[0] else t for t in self.teams
+        ]
+        return self.model_copy(update={"teams": teams})

@@ -1,0 +1,1 @@
+"""cyberrange records: findings, incidents, training, audit log, exports."""

@@ -1,0 +1,1 @@
+"""cyberrange game: clock, flags, checkers, submissions, ledger, scoreboard."""

@@ -1,0 +1,1 @@
+"""cyberrange web UI and JSON API."""
