@@ -1,0 +1,100 @@
+"""Signed flags: verified with one HMAC, no database read.
+
+``FLAG{...}`` wraps 32 URL-safe base64 characters encoding 24 bytes:
+
+====== ===== ==========================================================
+bytes  field meaning
+====== ===== ==========================================================
+0      ver   format version (1)
+1      kind  0 = service flag (rotates every tick), 1 = objective flag
+2-5    ex    exercise id
+6-9    tick  tick the flag was placed (0 for objective flags)
+10-11  copy  copy number of the defending team that owns it
+12-13  slot  service index (service flags) or objective index
+14-23  mac   HMAC-SHA256 of bytes 0-13 under the exercise secret, truncated
+====== ===== ==========================================================
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+import secrets
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+
+VERSION = 1
+_HEADER = struct.Struct(">BBIIHH")
+_MAC_BYTES = 10
+_FLAG = re.compile(r"^FLAG\{([A-Za-z0-9_-]{32})\}$")
+
+
+class FlagKind(IntEnum):
+    SERVICE = 0
+    OBJECTIVE = 1
+
+
+class FlagFormatError(ValueError):
+    """The text is not a flag of this exercise, or its signature is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagClaims:
+    kind: FlagKind
+    exercise: int
+    tick: int
+    copy: int
+    slot: int
+
+
+def new_secret() -> bytes:
+    return secrets.token_bytes(32)
+
+
+class FlagCodec:
+    """Signs and verifies the flags of one exercise."""
+
+    __slots__ = ("_exercise", "_key")
+
+    def __init__(self, secret: bytes, exercise: int) -> None:
+        if len(secret) < 16:
+            raise ValueError("flag secret must be at least 16 bytes")
+        self._key = secret
+        self._exercise = exercise
+
+    def _mac(self, header: bytes) -> bytes:
+        return hmac.new(self._key, header, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def encode(self, kind: FlagKind, tick: int, copy: int, slot: int) -> str:
+        header = _HEADER.pack(VERSION, kind, self._exercise, tick, copy, slot)
+        body = base64.urlsafe_b64encode(header + self._mac(header)).decode("ascii")
+        return f"FLAG{{{body}}}"
+
+    def service_flag(self, tick: int, copy: int, service: int) -> str:
+        return self.encode(FlagKind.SERVICE, tick, copy, service)
+
+    def objective_flag(self, copy: int, index: int) -> str:
+        return self.encode(FlagKind.OBJECTIVE, 0, copy, index)
+
+    def decode(self, text: str) -> FlagClaims:
+        """Claims of a genuine flag of this exercise; FlagFormatError otherwise."""
+        match = _FLAG.match(text.strip())
+        if match is None:
+            raise FlagFormatError("not a flag")
+        try:
+            raw = base64.urlsafe_b64decode(match.group(1))
+        except (binascii.Error, ValueError):
+            raise FlagFormatError("not a flag") from None
+        header, mac = raw[: _HEADER.size], raw[_HEADER.size :]
+        version, kind, exercise, tick, copy, slot = _HEADER.unpack(header)
+        if version != VERSION or kind not in (0, 1):
+            raise FlagFormatError("unknown flag format")
+        if exercise != self._exercise:
+            raise FlagFormatError("flag of another exercise")
+        if not hmac.compare_digest(mac, self._mac(header)):
+            raise FlagFormatError("bad signature")
+        return FlagClaims(FlagKind(kind), exercise, tick, copy, slot)
