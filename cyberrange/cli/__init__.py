@@ -15,9 +15,11 @@ from cyberrange.cli import (
     demo_cmds,
     game_cmds,
     images_cmds,
+    plan_cmds,
     range_cmds,
     records_cmds,
     scenario_cmds,
+    score_cmds,
     web_cmds,
 )
 from cyberrange.context import AppContext
@@ -83,9 +85,11 @@ def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str
 
 for module in (
     scenario_cmds,
+    plan_cmds,
     images_cmds,
     range_cmds,
     game_cmds,
+    score_cmds,
     records_cmds,
     web_cmds,
     demo_cmds,
