@@ -45,13 +45,12 @@ class CyberrangeGroup(click.Group):
 
 
 def _report(exc: CyberrangeError) -> None:
-    console = click.get_text_stream("stderr")
     if isinstance(exc, ScenarioError):
         for problem in exc.problems:
-            console.write(f"{problem}\n")
-        console.write(f"{len(exc.problems)} error(s)\n")
+            sys.stderr.write(f"{problem}\n")
+        sys.stderr.write(f"{len(exc.problems)} error(s)\n")
     else:
-        console.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {exc}\n")
 
 
 @click.group(cls=CyberrangeGroup, context_settings={"help_option_names": ["-h", "--help"]})

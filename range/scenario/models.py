@@ -10,8 +10,6 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from range.errors import PlanError
-
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -22,6 +20,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from range.errors import PlanError
 
 SCHEMA_VERSION = "cyberrange/v1"
 
@@ -216,7 +216,7 @@ class Host(Strict):
     def addresses(self) -> dict[str, str | None]:
         """Network name → declared address template (None: planner assigns)."""
         if isinstance(self.networks, list):
-            return {name: None for name in self.networks}
+            return dict.fromkeys(self.networks)
         return dict(self.networks)
 
 
