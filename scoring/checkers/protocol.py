@@ -1,0 +1,183 @@
+"""Running checkers in the public attack-defense protocol inside a checker container.
+
+A checker is called ``checker check|put|get HOST [FLAG_ID FLAG VULN]`` and answers
+with its exit code: 101 OK, 102 CORRUPT, 103 MUMBLE, 104 DOWN, 110 CHECK_FAILED;
+anything else, or a timeout, is CHECK_FAILED. Existing checkers written for other
+attack-defense platforms therefore run unchanged.
+
+Jobs are sent in batches: one ``exec`` of the agent program per checker container
+runs many checks concurrently inside it (see scoring.checkers.agent).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from range.backends.base import ExecResult
+from scoring.checkers.status import CheckStatus, status_of_exit_code
+
+TIMEOUT_CODE = -1  # the agent's marker for a check killed after its timeout
+_MESSAGE_LIMIT = 300
+_EXEC_MARGIN = 15.0  # seconds on top of the longest job for the exec itself
+
+
+class Executor(Protocol):
+    """What the checkers need of a backend: run an argument list in a container."""
+
+    def exec(
+        self,
+        range_name: str,
+        container: str,
+        argv: Sequence[str],
+        timeout: float | None = None,
+        user: str | None = None,
+        stdin: str | None = None,
+    ) -> ExecResult: ...
+
+
+@dataclass(frozen=True)
+class Phase:
+    action: str  # check | put | get
+    args: tuple[str, ...] = ()  # FLAG_ID FLAG VULN for put and get
+
+
+@dataclass(frozen=True)
+class Job:
+    """The phases of one service's check, run in order against one host."""
+
+    id: str
+    host: str  # address the checker container reaches the service at
+    phases: tuple[Phase, ...]
+    timeout: float  # per phase
+    script: str | None = None  # key into the batch's scripts
+    builtin: Mapping[str, Any] | None = None  # {"kind": "http", "port": 80, ...}
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    action: str
+    status: CheckStatus
+    message: str
+    duration: float
+    stdout: str = field(default="", repr=False)
+
+
+@cache
+def agent_program() -> str:
+    """The builtin checks and the dispatcher as one ``python3 -c`` program."""
+    here = Path(__file__).parent
+    parts = [(here / name).read_text(encoding="utf-8") for name in ("builtin.py", "agent.py")]
+    return "\n".join([*parts, "main()\n"])
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0][:_MESSAGE_LIMIT] if lines else ""
+
+
+def phase_result(raw: Mapping[str, Any], timeout: float) -> PhaseResult:
+    """Interpret one phase as the agent reported it."""
+    code = int(raw["code"])
+    action, duration = str(raw["action"]), float(raw["duration"])
+    stdout, stderr = str(raw.get("stdout", "")), str(raw.get("stderr", ""))
+    if code == TIMEOUT_CODE:
+        message = f"checker timed out after {timeout:g}s"
+        return PhaseResult(action, CheckStatus.CHECK_FAILED, message, duration, stdout)
+    status = status_of_exit_code(code)
+    message = str(raw.get("message") or "")
+    if not message:
+        # Public protocol: stdout is the public message (for put: the flag id).
+        message = _first_line(stderr if action == "put" else stdout) or _first_line(stderr)
+    if code not in (101, 102, 103, 104, 110):
+        message = f"checker exited with code {code}: {_first_line(stderr) or message}"
+    return PhaseResult(action, status, message[:_MESSAGE_LIMIT], duration, stdout)
+
+
+def _job_json(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "host": job.host,
+        "timeout": job.timeout,
+        "script": job.script,
+        "builtin": dict(job.builtin) if job.builtin else None,
+        "phases": [{"action": p.action, "args": list(p.args)} for p in job.phases],
+    }
+
+
+def _failed(jobs: Sequence[Job], message: str) -> dict[str, list[PhaseResult]]:
+    return {
+        job.id: [PhaseResult(job.phases[0].action, CheckStatus.CHECK_FAILED, message, 0.0)]
+        for job in jobs
+        if job.phases
+    }
+
+
+def run_batch(
+    executor: Executor,
+    range_name: str,
+    container: str,
+    jobs: Sequence[Job],
+    scripts: Mapping[str, str],
+    workers: int = 32,
+) -> dict[str, list[PhaseResult]]:
+    """Run jobs in one checker container; job id → its phase results, in order.
+
+    Failures of the container or the agent become CHECK_FAILED for every job:
+    the checker infrastructure failing is never the defending team's fault.
+    """
+    if not jobs:
+        return {}
+    used = {job.script for job in jobs if job.script}
+    batch = {
+        "jobs": [_job_json(job) for job in jobs],
+        "scripts": {name: scripts[name] for name in used},
+        "workers": workers,
+    }
+    limit = max(job.timeout * len(job.phases) for job in jobs) + _EXEC_MARGIN
+    try:
+        result = executor.exec(
+            range_name,
+            container,
+            ["python3", "-c", agent_program()],
+            limit,
+            None,
+            json.dumps(batch),
+        )
+    except Exception as exc:  # e.g. BackendError: the checker container is gone
+        return _failed(jobs, f"checker container {container}: {exc}"[:_MESSAGE_LIMIT])
+    if result.timed_out:
+        return _failed(jobs, f"checker container {container} did not answer in {limit:g}s")
+    try:
+        answer = json.loads(result.stdout)["results"]
+    except (ValueError, KeyError, TypeError):
+        detail = _first_line(result.stderr) or f"exit code {result.exit_code}"
+        return _failed(jobs, f"checker agent failed in {container}: {detail}"[:_MESSAGE_LIMIT])
+    by_id = {job.id: job for job in jobs}
+    return {
+        str(item["id"]): [
+            phase_result(raw, by_id[str(item["id"])].timeout) for raw in item["phases"]
+        ]
+        for item in answer
+        if str(item["id"]) in by_id
+    }
+
+
+def run_checker(
+    executor: Executor,
+    range_name: str,
+    container: str,
+    script: str,
+    source: str,
+    argv: Sequence[str],
+    timeout: float,
+) -> PhaseResult:
+    """Run one checker invocation, ``argv`` = ``[action, host, *args]``."""
+    action, host, *args = argv
+    job = Job("one", host, (Phase(action, tuple(args)),), timeout, script=script)
+    results = run_batch(executor, range_name, container, [job], {script: source})
+    return results["one"][0]
