@@ -1,0 +1,139 @@
+"""The audit log: every action by every actor, append-only and hash-chained.
+
+Each exercise has its own chain (actions outside any exercise go to a global
+chain). An entry's hash covers its sequence number, time, actor, action,
+details and the previous entry's hash, so editing, deleting or inserting an
+entry breaks the chain at that point; :func:`verify` names the first break.
+Removing entries from the *end* of a chain is not detectable from the chain
+alone; exports carry the head hash so a copy kept elsewhere can prove it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from range.errors import RecordError
+from records.audit_table import GLOBAL_CHAIN, AuditEntry
+
+GENESIS = "0" * 64
+_RETRIES = 20
+
+# (exercise name or None, actor, action, details): what upper layers call.
+AuditSink = Callable[[str | None, str, str, dict[str, Any]], None]
+
+
+def canonical(value: Any) -> str:
+    """The one JSON spelling that is hashed (sorted keys, no spaces)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, chain: str, seq: int, at: str, actor: str, action: str,
+               details: dict[str, Any]) -> str:
+    body = canonical([prev_hash, chain, seq, at, actor, action, details])
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def append(engine: Engine, exercise_name: str | None, actor: str, action: str,
+           details: dict[str, Any] | None = None) -> AuditEntry:
+    """Append one entry to the exercise's chain (None: the global chain)."""
+    if not actor or not action:
+        raise RecordError("an audit entry needs an actor and an action")
+    chain = exercise_name or GLOBAL_CHAIN
+    # Round-trip through JSON so what is stored is exactly what was hashed.
+    clean: dict[str, Any] = json.loads(canonical(details or {}))
+    for _ in range(_RETRIES):
+        try:
+            return _append_once(engine, chain, actor, action, clean)
+        except IntegrityError:
+            continue  # another writer took this sequence number: re-read the head
+    raise RecordError(f"could not append to audit chain {chain!r}: too much contention")
+
+
+def _append_once(engine: Engine, chain: str, actor: str, action: str,
+                 details: dict[str, Any]) -> AuditEntry:
+    with Session(engine) as session:
+        head = session.exec(
+            select(AuditEntry).where(AuditEntry.chain == chain)
+            .order_by(col(AuditEntry.seq).desc()).limit(1)
+        ).first()
+        seq = head.seq + 1 if head else 1
+        prev = head.hash if head else GENESIS
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        entry = AuditEntry(
+            chain=chain, seq=seq, at=at, actor=actor, action=action, details=details,
+            prev_hash=prev, hash=entry_hash(prev, chain, seq, at, actor, action, details),
+        )
+        session.add(entry)
+        session.commit()
+        session.refresh(entry)
+        return entry
+
+
+def make_sink(engine: Engine) -> AuditSink:
+    """A callable lower layers can be given to record their actions."""
+
+    def sink(exercise_name: str | None, actor: str, action: str, details: dict[str, Any]) -> None:
+        append(engine, exercise_name, actor, action, details)
+
+    return sink
+
+
+def entries(engine: Engine, exercise_name: str | None) -> list[AuditEntry]:
+    chain = exercise_name or GLOBAL_CHAIN
+    with Session(engine) as session:
+        return list(session.exec(
+            select(AuditEntry).where(AuditEntry.chain == chain).order_by(col(AuditEntry.seq))
+        ))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking a chain: ok, or the first entry that is wrong."""
+
+    chain: str
+    count: int
+    ok: bool
+    head: str  # hash of the last entry (GENESIS when empty)
+    bad_seq: int | None = None  # sequence number of the first altered entry
+    bad_id: int | None = None
+    reason: str = ""
+
+    def __str__(self) -> str:
+        name = self.chain or "(global)"
+        if self.ok:
+            return f"audit chain {name}: {self.count} entries, intact, head {self.head[:16]}"
+        return f"audit chain {name}: entry #{self.bad_seq} (id {self.bad_id}): {self.reason}"
+
+
+def verify(engine: Engine, exercise_name: str | None) -> Verdict:
+    """Check the chain; name the first entry that was altered, removed or inserted."""
+    rows = entries(engine, exercise_name)
+    chain = exercise_name or GLOBAL_CHAIN
+    prev, expected_seq = GENESIS, 1
+    for row in rows:
+        problem = _check(row, prev, expected_seq)
+        if problem:
+            return Verdict(chain, len(rows), False, prev, row.seq, row.id, problem)
+        prev, expected_seq = row.hash, row.seq + 1
+    return Verdict(chain, len(rows), True, prev)
+
+
+def _check(row: AuditEntry, prev: str, expected_seq: int) -> str:
+    if row.seq != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {row.seq}: an entry was deleted"
+    recomputed = entry_hash(row.prev_hash, row.chain, row.seq, row.at, row.actor, row.action,
+                            row.details)
+    if recomputed != row.hash:
+        return "contents do not match its hash: the entry was edited"
+    if row.prev_hash != prev:
+        return "does not link to the entry before it: an entry was inserted, deleted or rewritten"
+    return ""

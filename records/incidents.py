@@ -1,0 +1,183 @@
+"""Incident reports of blue teams (TheHive / NIST SP 800-61 / RSIT fields).
+
+A report is stored first (nothing lost), then matched to red actions: the
+matcher (scoring's report matching by default) returns the RED_ACTION facts the
+report describes, and the report is linked to them and to the findings those
+actions produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from range.errors import NotFoundError, RecordError
+from records import audit
+from records.common import exercise_id, get_exercise
+from records.tables import (
+    FindingLink,
+    IncidentReport,
+    IncidentStatus,
+    Observable,
+    Pap,
+    Severity,
+    Tlp,
+)
+from scoring.tables import Fact, FactKind
+
+# Reference Security Incident Taxonomy (RSIT, e-CSIRT.org): class → types.
+RSIT: dict[str, tuple[str, ...]] = {
+    "abusive-content": ("spam", "harmful-speech", "violence"),
+    "malicious-code": ("infected-system", "c2-server", "malware-distribution",
+                       "malware-configuration"),
+    "information-gathering": ("scanner", "sniffing", "social-engineering"),
+    "intrusion-attempts": ("ids-alert", "brute-force", "exploit"),
+    "intrusions": ("privileged-account-compromise", "unprivileged-account-compromise",
+                   "application-compromise", "system-compromise", "burglary"),
+    "availability": ("dos", "ddos", "misconfiguration", "sabotage", "outage"),
+    "information-content-security": ("unauthorised-information-access",
+                                     "unauthorised-information-modification", "data-loss",
+                                     "data-leak"),
+    "fraud": ("unauthorised-use-of-resources", "copyright", "masquerade", "phishing"),
+    "vulnerable": ("weak-crypto", "ddos-amplifier", "potentially-unwanted-accessible",
+                   "information-disclosure", "vulnerable-system"),
+    "other": ("other", "undetermined"),
+    "test": ("test",),
+}
+
+OBSERVABLE_TYPES = frozenset({
+    "ip", "domain", "fqdn", "url", "hash", "filename", "mail", "mail-subject", "user-agent",
+    "uri-path", "registry", "autonomous-system", "hostname", "user", "other",
+})
+
+# (engine, exercise name, stored report) → ids of the RED_ACTION facts it matches.
+Matcher = Callable[[Engine, str, IncidentReport], list[int]]
+
+
+@dataclass
+class IncidentInput:
+    """What a blue team files. Text is stored as given; exports render it inert."""
+
+    title: str
+    description: str = ""
+    severity: str = "Medium"
+    tlp: str = "AMBER"
+    pap: str = "AMBER"
+    rsit_class: str = "other"
+    rsit_type: str = "undetermined"
+    start: datetime | None = None
+    end: datetime | None = None
+    techniques: list[str] = field(default_factory=list)
+    hosts: list[str] = field(default_factory=list)
+    observables: list[tuple[str, str]] = field(default_factory=list)  # (data type, value)
+    tick: int = 0
+
+
+def validate(data: IncidentInput) -> dict[str, Any]:
+    """Check the input; return the table fields. Raises RecordError naming the field."""
+    if not data.title.strip():
+        raise RecordError("an incident report needs a title")
+    if data.rsit_class not in RSIT or data.rsit_type not in RSIT[data.rsit_class]:
+        raise RecordError(f"unknown RSIT class/type {data.rsit_class}/{data.rsit_type}")
+    for kind, _ in data.observables:
+        if kind not in OBSERVABLE_TYPES:
+            raise RecordError(f"unknown observable type {kind!r}")
+    if data.start and data.end and data.end < data.start:
+        raise RecordError("an incident cannot end before it starts")
+    try:
+        return {
+            "severity": Severity.parse(data.severity), "tlp": Tlp(data.tlp.upper()),
+            "pap": Pap(data.pap.upper()),
+        }
+    except ValueError as exc:
+        raise RecordError(f"invalid incident report: {exc}") from exc
+
+
+def facts_matching(engine: Engine, exercise_name: str, report: IncidentReport) -> list[int]:
+    """Default matcher: REPORT_MATCH facts that name this report's uid."""
+    with Session(engine) as session:
+        ex_id = exercise_id(get_exercise(session, exercise_name))
+        facts = session.exec(select(Fact).where(
+            Fact.exercise_id == ex_id, Fact.kind == FactKind.REPORT_MATCH))
+        return [int(f.data["red_action"]) for f in facts
+                if f.data.get("report") == report.uid and "red_action" in f.data]
+
+
+def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
+                  data: IncidentInput, matcher: Matcher | None = None) -> IncidentReport:
+    checked = validate(data)
+    with Session(engine) as session:
+        ex_id = exercise_id(get_exercise(session, exercise_name))
+        report = IncidentReport(
+            exercise_id=ex_id, title=data.title, description=data.description,
+            rsit_class=data.rsit_class, rsit_type=data.rsit_type, start=data.start,
+            end=data.end, techniques=list(data.techniques), hosts=list(data.hosts),
+            team=team, reporter=reporter, tick=data.tick, **checked,
+        )
+        session.add(report)
+        session.flush()
+        assert report.id is not None  # flushed
+        for kind, value in data.observables:
+            session.add(Observable(incident_id=report.id, data_type=kind, value=value))
+        session.commit()
+        session.refresh(report)
+    audit.append(engine, exercise_name, reporter, "incident.file",
+                 {"incident": report.uid, "team": team, "title": data.title})
+    matched = (matcher or facts_matching)(engine, exercise_name, report)
+    link_red_actions(engine, report, matched)
+    return report
+
+
+def link_red_actions(engine: Engine, report: IncidentReport, fact_ids: Sequence[int]) -> None:
+    """Link the report to red actions and to the findings drafted from them."""
+    with Session(engine) as session:
+        done = set(session.exec(select(FindingLink.fact_id).where(
+            FindingLink.incident_id == report.id)))
+        for fact_id in fact_ids:
+            if fact_id in done:
+                continue
+            session.add(FindingLink(exercise_id=report.exercise_id, incident_id=report.id,
+                                    fact_id=fact_id, relation="matches"))
+            findings = session.exec(select(FindingLink.finding_id).where(
+                FindingLink.fact_id == fact_id, col(FindingLink.finding_id).is_not(None)))
+            for finding_id in set(findings):
+                session.add(FindingLink(exercise_id=report.exercise_id, incident_id=report.id,
+                                        finding_id=finding_id, relation="matches"))
+        session.commit()
+
+
+def set_status(engine: Engine, exercise_name: str, incident_id: int, status: str,
+               actor: str) -> IncidentReport:
+    with Session(engine) as session:
+        ex_id = exercise_id(get_exercise(session, exercise_name))
+        report = session.get(IncidentReport, incident_id)
+        if report is None or report.exercise_id != ex_id:
+            raise NotFoundError(f"no incident {incident_id} in exercise {exercise_name!r}")
+        report.status = IncidentStatus(status)
+        session.add(report)
+        session.commit()
+        session.refresh(report)
+    audit.append(engine, exercise_name, actor, "incident.status",
+                 {"incident": report.uid, "status": status})
+    return report
+
+
+def list_incidents(engine: Engine, exercise_name: str,
+                   team: str | None = None) -> list[IncidentReport]:
+    with Session(engine) as session:
+        ex_id = exercise_id(get_exercise(session, exercise_name))
+        query = select(IncidentReport).where(IncidentReport.exercise_id == ex_id)
+        if team is not None:
+            query = query.where(IncidentReport.team == team)
+        return list(session.exec(query.order_by(col(IncidentReport.id))))
+
+
+def observables_of(engine: Engine, incident_ids: Sequence[int]) -> list[Observable]:
+    with Session(engine) as session:
+        return list(session.exec(select(Observable).where(
+            col(Observable.incident_id).in_(list(incident_ids))).order_by(col(Observable.id))))
