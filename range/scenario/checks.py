@@ -42,11 +42,13 @@ def run_checks(
     return found
 
 
-def _duplicates(items: Iterable[tuple[str, tuple[PathItem, ...]]], what: str) -> Iterator[Finding]:
+def _duplicates(
+    items: Iterable[tuple[str, tuple[PathItem, ...]]], what: str, where: str = ""
+) -> Iterator[Finding]:
     first: dict[str, tuple[PathItem, ...]] = {}
     for value, path in items:
         if value in first:
-            yield Finding(path, f"duplicate {what} {value!r} (already used earlier)")
+            yield Finding(path, f"duplicate {what} {value!r}{where}: names must be unique")
         else:
             first[value] = path
 
@@ -61,14 +63,15 @@ def _names(scenario: Scenario) -> Iterator[Finding]:
                 (s.name, ("hosts", host_name, "services", i, "name"))
                 for i, s in enumerate(host.services)
             ),
-            f"service name in host {host_name!r}:",
+            "service name",
+            f" in host {host_name!r}",
         )
     vulns = (
         (v.id, ("hosts", host_name, "vulnerabilities", i, "id"))
         for host_name, host in scenario.hosts.items()
         for i, v in enumerate(host.vulnerabilities)
     )
-    yield from _duplicates(vulns, "vulnerability id")
+    yield from _duplicates(vulns, "vulnerability id", " across the scenario")
     yield from _duplicates(
         ((h.id, ("hints", i, "id")) for i, h in enumerate(scenario.hints)), "hint id"
     )

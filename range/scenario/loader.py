@@ -50,7 +50,7 @@ def load(path: Path, root: Path | None = None) -> LoadedScenario:
 
 def load_text(text: str, filename: str, directory: Path, root: Path) -> LoadedScenario:
     """Parse and validate scenario ``text``; ``filename`` only labels problems."""
-    node, data = _parse(text, filename)
+    node, data = _parse(text.removeprefix("\ufeff"), filename)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -6,6 +6,7 @@ expected, plus the path the loader turns into ``file:line:column``.
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from range.scenario.locate import Path, PathItem, describe, resolve
 from range.scenario.models import NAME_PATTERN, Scenario
@@ -43,6 +44,16 @@ _PATTERN_WORDS = {
     r"^/": "an absolute path like /root/flag.txt",
     r"^0?[0-7]{3,4}$": "an octal file mode like 0600",
     r"^\d+[kmg]$": "a size like 256m or 1g",
+}
+
+
+_BOUNDS = {
+    "greater_than_equal": ("at least", "ge"),
+    "greater_than": ("more than", "gt"),
+    "less_than_equal": ("at most", "le"),
+    "less_than": ("less than", "lt"),
+    "too_short": ("at least this long:", "min_length"),
+    "too_long": ("at most this long:", "max_length"),
 }
 
 
@@ -98,6 +109,8 @@ def _kind(node: Node | None, value: Any) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
+    if isinstance(node, ScalarNode) and node.tag != "tag:yaml.org,2002:null":
+        value = node.value if node.style or not isinstance(value, int | float) else value
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
@@ -120,16 +133,20 @@ def translate(error: ErrorDetails, root: Node) -> Message:
     at_key = loc[-1:] == ("[key]",)
     if kind == "missing":
         where = describe(root, path)
-        return Message(path, f"missing required key {loc[-1]!s} in {where}", at_key=True)
+        return Message(path, f"missing required key {str(loc[-1])!r} in {where}", at_key=True)
     if kind == "extra_forbidden":
         parent = path[:-1]
         model = model_at(parent)
-        expected = ", ".join(_field_names(model)) if model else "a known key"
-        text = f"unknown key {path[-1]!r} in {describe(root, parent)} (expected one of: {expected})"
+        names = _field_names(model) if model else []
+        guess = difflib.get_close_matches(str(path[-1]), names, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        expected = ", ".join(names) if names else "a known key"
+        where = describe(root, parent)
+        text = f"unknown key {path[-1]!r} in {where} ({hint}expected one of: {expected})"
         return Message(path, text, at_key=True)
     key = path[-1] if path else None
     subject = _subject(root, path, at_key)
-    got = _kind(resolved.node if resolved.complete else None, error.get("input"))
+    got = _kind(resolved.node if resolved.complete and not at_key else None, error.get("input"))
     if kind in _TYPE_WORDS:
         return Message(path, f"expected {_TYPE_WORDS[kind]} for {subject}, got {got}", at_key)
     if kind == "string_pattern_mismatch":
@@ -142,6 +159,10 @@ def translate(error: ErrorDetails, root: Node) -> Message:
     if kind in ("literal_error", "enum"):
         detail = "expected " + detail.removeprefix("Input should be ")
         return Message(path, f"{detail} for {subject}, got {got}", at_key)
+    if kind in _BOUNDS:
+        word, bound = _BOUNDS[kind]
+        limit = (error.get("ctx") or {}).get(bound)
+        return Message(path, f"{subject} must be {word} {limit}, got {got}", at_key)
     if kind == "value_error":
         return Message(path, f"{subject}: {detail}" if key is not None else detail, at_key)
     detail = detail[0].lower() + detail[1:] if detail else kind
@@ -157,7 +178,7 @@ def _subject(root: Node, path: Path, at_key: bool) -> str:
         return f"key {str(key)!r} in {where}"
     if isinstance(key, int):
         return describe(root, path)
-    return f"{key!s} in {where}" if parent else f"{key!s}"
+    return f"{str(key)!r} in {where}" if parent else f"{str(key)!r}"
 
 
 def merge_union_errors(errors: Sequence[ErrorDetails], root: Node) -> list[ErrorDetails]:
