@@ -119,7 +119,7 @@ SEMANTIC: list[tuple[str, str, int, str]] = [
         "    image: ext/web\n    networks:\n",
         "    image: ext/web\n    networks:\n      internet: 198.51.100.50\n",
         37,
-        "address 198.51.100.50 on network 'internet' for copy 2 is already used by host 'db' (copy 1)",
+        "on network 'internet' for copy 2 is already used by host 'db' (copy 1)",
     ),
     ("10.{copy}.1.10", "10.{copy}.1.x", 29, "invalid address for copy 1: '10.1.1.x' is not"),
     (
