@@ -14,6 +14,16 @@ LABEL_COPY = "cyberrange.copy"
 LABEL_HOST = "cyberrange.host"
 LABEL_NETWORK = "cyberrange.network"
 LABEL_PLAN_HASH = "cyberrange.plan-hash"
+LABEL_ROLE = "cyberrange.role"  # "host" | "router" | "checker"
+
+ROLE_HOST = "host"
+ROLE_ROUTER = "router"
+ROLE_CHECKER = "checker"
+CHECKER_HOST = "checker"  # scenario-level host name of the per-copy checker container
+CHECKER_IMAGE = "cyberrange/checker"
+
+HOOK_INPUT = "input"
+HOOK_FORWARD = "forward"
 
 SHARED_COPY = 0  # copy number of shared hosts and networks
 
@@ -51,6 +61,18 @@ class FirewallRulePlan:
     protocol: str | None = None  # "tcp" | "udp" | None (any)
     ports: tuple[int, ...] = ()
     comment: str = ""
+    # nftables hooks the rule goes into. Allow rules filter forwarded traffic only;
+    # copy-isolation drops on sources also guard the router itself ("input").
+    hooks: tuple[str, ...] = (HOOK_FORWARD,)
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """A service a container offers (from the scenario), for checks and probes."""
+
+    name: str
+    port: int
+    protocol: str  # "tcp" | "udp"
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,8 @@ class ContainerPlan:
     router: bool = False
     firewall_default: str = "accept"  # routers: forward-chain policy
     firewall: tuple[FirewallRulePlan, ...] = ()
+    role: str = ROLE_HOST  # ROLE_HOST | ROLE_ROUTER | ROLE_CHECKER
+    services: tuple[ServicePlan, ...] = ()
 
     def address_on(self, network_name: str) -> str | None:
         for interface in self.interfaces:
@@ -93,6 +117,12 @@ class Plan:
             if container.host == host and container.copy == copy:
                 return container
         raise KeyError(f"no host {host!r} in copy {copy}")
+
+    def network(self, name: str) -> NetworkPlan:
+        for network in self.networks:
+            if network.name == name:
+                return network
+        raise KeyError(f"no network {name!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,186 @@
+"""Reachability over a Plan, honouring routes and router firewalls.
+
+``reachability(plan)`` answers, for every container and every address it can
+try (addresses on its networks and on networks it has a route to), whether a
+packet gets there. ``probe_set(plan)`` picks the few concrete probes a
+``verify`` command runs from inside containers to prove the running range
+behaves like the plan.
+
+Semantics (the same the backend installs): hosts on one network reach each
+other directly on any port; a routed packet passes every router on its path
+only if the router's forward rules (first match wins, copy-isolation drops
+first) or its default policy accept it; a router that is the destination
+drops what its input-hook isolation rules drop; the destination needs a
+route back; replies are implied (established/related).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address
+
+from range.plan import ROLE_CHECKER, Plan
+from range.reach_model import ANY, Model, Target
+
+# "Some port nobody allows": tried in this order, the first one that no
+# service or rule of the destination names is used.
+OTHER_PORTS = (9, 7, 13, 37, 79, 113, 119, 4444, 31337)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Can ``source`` reach ``address`` (of ``destination``) on ``port``?
+
+    ``port`` None: for a direct reach (``protocol`` "any"), every port; for a
+    routed one, any port that no firewall rule names.
+    """
+
+    source: str  # container name
+    destination: str  # container name
+    address: str
+    port: int | None
+    protocol: str  # "tcp" | "udp" | "any"
+    allowed: bool
+    path: tuple[str, ...]  # container names: source, routers..., destination
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One check to run inside container ``source``: connect to address:port.
+
+    ``expect_allowed`` True: the packet must reach the destination (a TCP
+    connection is accepted or refused/RST by the host); False: it must be
+    dropped (no answer before the timeout). ``kind`` is "service", "rule",
+    "other" (a port no rule allows) or "copy" (copy-to-copy, always denied).
+    """
+
+    source: str
+    destination: str
+    address: str
+    port: int
+    protocol: str  # "tcp" | "udp"
+    expect_allowed: bool
+    kind: str
+    reason: str = ""
+
+
+def reachability(plan: Plan) -> list[Reach]:
+    """Every (source, destination address, port) the plan gives a way to try."""
+    model = Model(plan)
+    result: list[Reach] = []
+    for source in plan.containers:
+        for target in model.targets(source.name):
+            result.extend(_reaches(model, source.name, target))
+    return result
+
+
+def _reaches(model: Model, source: str, target: Target) -> list[Reach]:
+    address = str(IPv4Address(target.address))
+    name = target.container.name
+    if target.direct:
+        verdict = model.walk(source, target.address, ANY, None)
+        return [Reach(source, name, address, None, ANY, *verdict)]
+    ports: list[tuple[str, int | None]] = [
+        *model.candidate_ports(target.container, target.address),
+        ("tcp", None),
+    ]
+    return [
+        Reach(
+            source,
+            name,
+            address,
+            port,
+            protocol,
+            *model.walk(source, target.address, protocol, port),
+        )
+        for protocol, port in ports
+    ]
+
+
+def other_port(model: Model, target: Target) -> int:
+    named = {port for _, port in model.candidate_ports(target.container, target.address)}
+    return next(port for port in OTHER_PORTS if port not in named)
+
+
+def probe_set(plan: Plan) -> list[Probe]:
+    """A small set of probes proving the firewall and copy isolation work.
+
+    Per source container: every service port and every port a firewall rule
+    names for an address it can try (one per destination subnet and port),
+    one port nobody allows per routed destination subnet, and copy-to-copy
+    probes from copy 1 to copy 2 and back (one per source and foreign
+    network, expected denied). Deterministic order.
+    """
+    model = Model(plan)
+    probes: list[Probe] = []
+    seen: set[tuple[str, str, str, int | str]] = set()
+    for source in plan.containers:
+        # Hosts with services before routers, so deduplication keeps real services.
+        targets = sorted(
+            (t for t in model.targets(source.name) if t.container.role != ROLE_CHECKER),
+            key=lambda t: (t.container.router, not t.container.services, t.address),
+        )
+        for target in targets:
+            probes.extend(_target_probes(model, source.name, target, seen))
+    if plan.copies >= 2:
+        for mine, theirs in ((1, 2), (2, 1)):
+            probes.extend(_copy_probes(model, plan, mine, theirs, seen))
+    return probes
+
+
+def _probe(model: Model, source: str, target: Target, proto: str, port: int, kind: str) -> Probe:
+    verdict = model.walk(source, target.address, proto, port)
+    address = str(IPv4Address(target.address))
+    return Probe(
+        source, target.container.name, address, port, proto, verdict.allowed, kind, verdict.reason
+    )
+
+
+def _target_probes(
+    model: Model, source: str, target: Target, seen: set[tuple[str, str, str, int | str]]
+) -> list[Probe]:
+    result = []
+    services = [(s.protocol, s.port) for s in target.container.services]
+    # Direct neighbours reach every port: only their services are worth a probe.
+    wanted = services if target.direct else model.candidate_ports(target.container, target.address)
+    for proto, port in wanted:
+        key = (source, target.network, proto, port)
+        if key not in seen:
+            seen.add(key)
+            kind = "service" if (proto, port) in services else "rule"
+            result.append(_probe(model, source, target, proto, port, kind))
+    if not target.direct and (source, target.network, "tcp", "other") not in seen:
+        seen.add((source, target.network, "tcp", "other"))
+        result.append(_probe(model, source, target, "tcp", other_port(model, target), "other"))
+    return result
+
+
+def _copy_probes(
+    model: Model, plan: Plan, mine: int, theirs: int, seen: set[tuple[str, str, str, int | str]]
+) -> list[Probe]:
+    result = []
+    # Containers with services first: probing a real service proves more.
+    foreign = sorted(
+        (c for c in plan.containers if c.copy == theirs),
+        key=lambda c: (not c.services, c.role == ROLE_CHECKER, c.name),
+    )
+    for source in plan.containers:
+        if source.copy != mine or source.role == ROLE_CHECKER:
+            continue
+        for container in foreign:
+            for network, address in model.address_on[container.name].items():
+                key = (source.name, network, "copy", theirs)
+                if key in seen:
+                    continue
+                seen.add(key)
+                target = Target(container, network, address, direct=False)
+                service = container.services[0] if container.services else None
+                proto, port = (
+                    (service.protocol, service.port)
+                    if service
+                    else ("tcp", other_port(model, target))
+                )
+                probe = _probe(model, source.name, target, proto, port, "copy")
+                result.append(probe)
+    return result
