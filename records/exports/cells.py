@@ -1,0 +1,55 @@
+"""Turning records into flat rows, and making cells safe for spreadsheets."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+# A cell starting with one of these is a formula to Excel/LibreOffice/Sheets
+# (OWASP "CSV injection"); a leading single quote makes it plain text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(value: Any) -> str | int | float | bool | None:
+    """A JSON/CSV-friendly scalar."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(plain(v)) for v in value)
+    return str(value)
+
+
+def safe_cell(value: Any) -> Any:
+    """The value, neutralised if a spreadsheet would read it as a formula."""
+    value = plain(value)
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+FINDING_COLUMNS = (
+    "uid", "title", "severity", "status", "cwe", "cvss_vector", "cvss_score", "techniques",
+    "affected_hosts", "team", "reporter", "vulnerability", "tick", "description",
+    "steps_to_reproduce", "impact", "mitigation", "confirmed_by", "confirmed_at", "created_at",
+)
+INCIDENT_COLUMNS = (
+    "uid", "title", "severity", "tlp", "pap", "rsit_class", "rsit_type", "status", "start",
+    "end", "techniques", "hosts", "team", "reporter", "tick", "description", "created_at",
+)
+TRAINING_COLUMNS = (
+    "username", "display_name", "exercise", "role", "team", "work_role", "work_role_current",
+    "score", "success", "duration_seconds",
+)
+AUDIT_COLUMNS = ("seq", "at", "actor", "action", "details", "prev_hash", "hash")
+
+
+def row(obj: Any, columns: tuple[str, ...]) -> list[Any]:
+    return [plain(getattr(obj, name)) for name in columns]
