@@ -7,6 +7,7 @@ import importlib
 TABLE_MODULES = (
     "range.state",
     "scoring.tables",
+    "scoring.score_tables",
     "records.tables",
     "webui.accounts",
 )

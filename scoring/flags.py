@@ -58,16 +58,20 @@ def new_secret() -> bytes:
 class FlagCodec:
     """Signs and verifies the flags of one exercise."""
 
-    __slots__ = ("_exercise", "_key")
+    __slots__ = ("_exercise", "_keyed")
 
     def __init__(self, secret: bytes, exercise: int) -> None:
         if len(secret) < 16:
             raise ValueError("flag secret must be at least 16 bytes")
-        self._key = secret
+        # Keying HMAC once and copying the keyed state per flag saves the two key
+        # pads per verification: about twice as fast as hmac.new for each flag.
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)
         self._exercise = exercise
 
     def _mac(self, header: bytes) -> bytes:
-        return hmac.new(self._key, header, hashlib.sha256).digest()[:_MAC_BYTES]
+        mac = self._keyed.copy()
+        mac.update(header)
+        return mac.digest()[:_MAC_BYTES]
 
     def encode(self, kind: FlagKind, tick: int, copy: int, slot: int) -> str:
         header = _HEADER.pack(VERSION, kind, self._exercise, tick, copy, slot)

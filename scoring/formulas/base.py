@@ -1,0 +1,243 @@
+"""What every scoring formula shares: parameters, fact rows, score lines, and the
+accumulator that turns facts into per-team category scores.
+
+A formula is an :class:`Accumulator` subclass. It is fed the facts of one tick
+at a time (:meth:`Accumulator.apply_tick`, facts in ``(tick, id)`` order), so the
+same code serves a full recompute (feed every tick) and an incremental update
+(restore the state saved after the previous tick, feed one tick). Its state is
+small and JSON-serialisable; its results never depend on anything but the facts
+and :class:`GameParams` — a pure function of facts, evaluated in steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
+
+from range.scenario.models import Scenario
+from scoring.tables import FactKind
+
+CATEGORIES = ("attack", "defense", "availability", "reports", "injects", "hints", "adjustments")
+NO_SCORE_ROLES = frozenset({"white"})  # roles that never appear on the board
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSlot:
+    host: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveSlot:
+    host: str
+    path: str
+    points: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}:{self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Flag slots: index ``slot`` of a flag's claims points into these tuples.
+
+    Order: hosts in scenario order, then each host's services (resp. objective
+    flags) in order. Whoever signs flags must use the same numbering.
+    """
+
+    services: tuple[ServiceSlot, ...]
+    objectives: tuple[ObjectiveSlot, ...]
+
+
+def flag_catalog(scenario: Scenario) -> Catalog:
+    services = tuple(
+        ServiceSlot(host, service.name)
+        for host, spec in scenario.hosts.items()
+        for service in spec.services
+    )
+    objectives = tuple(
+        ObjectiveSlot(host, flag.path, flag.points)
+        for host, spec in scenario.hosts.items()
+        for flag in spec.flags
+    )
+    return Catalog(services, objectives)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRef:
+    name: str
+    role: str
+    copy: int
+
+
+@dataclass(frozen=True)
+class GameParams:
+    """Everything a formula may use besides facts."""
+
+    teams: tuple[TeamRef, ...]  # scored teams (every role but white)
+    catalog: Catalog
+    flag_lifetime: int
+    tick_seconds: int
+    weights: Mapping[str, float] = field(default_factory=dict)
+    first_blood: float = 0.0
+
+    def weight(self, name: str, default: float = 1.0) -> float:
+        return float(self.weights.get(name, default))
+
+    def key(self, formula: str) -> str:
+        """Formula name plus a hash of the parameters that change scores."""
+        blob = json.dumps(
+            [
+                sorted((t.name, t.role, t.copy) for t in self.teams),
+                self.flag_lifetime,
+                sorted(self.weights.items()),
+                self.first_blood,
+                [o.points for o in self.catalog.objectives],
+                len(self.catalog.services),
+            ],
+        )
+        return f"{formula}:{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
+
+
+class FactRow(NamedTuple):
+    """The columns of ``Fact`` that formulas read."""
+
+    id: int
+    tick: int
+    kind: FactKind
+    team: str | None
+    target: str | None
+    host: str | None
+    service: str | None
+    outcome: str | None
+    points: float | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    """One contribution to a team's category score, and the fact behind it."""
+
+    team: str
+    category: str
+    fact_id: int | None  # None for a formula-level correction line
+    tick: int
+    points: float
+    reason: str
+
+
+Totals = dict[str, dict[str, float]]
+
+
+class Accumulator:
+    """Base formula: handles the kinds every formula scores the same way.
+
+    Reports, inject grades, hints and adjustments carry their own signed points;
+    red actions with points count as attack. Subclasses score captures and
+    checks (:meth:`on_capture`, :meth:`on_check`) and may add live parts to the
+    totals (:meth:`extra_totals`). ``record=True`` keeps score lines for explain.
+    """
+
+    name: ClassVar[str] = "base"
+    _FIXED: ClassVar[Mapping[FactKind, str]] = {
+        FactKind.REPORT_MATCH: "reports",
+        FactKind.INJECT_GRADE: "injects",
+        FactKind.HINT: "hints",
+        FactKind.ADJUSTMENT: "adjustments",
+        FactKind.RED_ACTION: "attack",
+    }
+
+    def __init__(self, params: GameParams, record: bool = False) -> None:
+        self.params = params
+        self.record = record
+        self.tick = -1  # last tick applied
+        self.sums: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
+        self.first_bloods: set[str] = set()
+        self.lines: list[ScoreLine] = []
+        self.scored = {t.name for t in params.teams}
+
+    # -- feeding ---------------------------------------------------------------
+    def apply_tick(self, tick: int, rows: Iterable[FactRow]) -> None:
+        for row in rows:
+            kind = row.kind
+            if kind is FactKind.CAPTURE:
+                self._first_blood(row)
+                self.on_capture(row)
+            elif kind is FactKind.CHECK:
+                self.on_check(row)
+            elif kind in self._FIXED and row.points is not None:
+                team = row.target if kind is FactKind.ADJUSTMENT and row.target else row.team
+                if team is not None:
+                    self.add(team, self._FIXED[kind], row.points, row, kind.value)
+        self.end_tick(tick)
+        self.tick = tick
+
+    def add(self, team: str, category: str, points: float, row: FactRow, reason: str) -> None:
+        points *= self.params.weight(category)
+        self.sums[team][category] += points
+        if self.record:
+            self.lines.append(ScoreLine(team, category, row.id, row.tick, points, reason))
+
+    def _first_blood(self, row: FactRow) -> None:
+        bonus = self.params.first_blood
+        key = f"{row.data.get('kind')}:{row.data.get('slot')}"
+        if bonus and row.team and key not in self.first_bloods:
+            self.first_bloods.add(key)
+            self.add(row.team, "attack", bonus, row, f"first blood {key}")
+
+    # -- hooks -----------------------------------------------------------------
+    def on_capture(self, row: FactRow) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def on_check(self, row: FactRow) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def end_tick(self, tick: int) -> None:
+        """Called after each tick's facts (e.g. to settle expired flags)."""
+
+    def extra_totals(self) -> Totals:
+        return {}
+
+    def extra_lines(self) -> list[ScoreLine]:
+        return []
+
+    # -- results ---------------------------------------------------------------
+    def totals(self) -> Totals:
+        """Points per scored team and category (every category present)."""
+        result = {team: dict.fromkeys(CATEGORIES, 0.0) for team in self.scored}
+        for source in (self.sums, self.extra_totals()):
+            for team, cats in source.items():
+                if team in result:
+                    for cat, points in cats.items():
+                        result[team][cat] = result[team].get(cat, 0.0) + points
+        return result
+
+    def all_lines(self) -> list[ScoreLine]:
+        if not self.record:
+            raise ValueError("score lines need an accumulator created with record=True")
+        return [*self.lines, *self.extra_lines()]
+
+    # -- persistence -----------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "tick": self.tick,
+            "sums": {team: dict(cats) for team, cats in self.sums.items()},
+            "first_bloods": sorted(self.first_bloods),
+        }
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        self.tick = int(state["tick"])
+        for team, cats in state["sums"].items():
+            self.sums[team].update(cats)
+        self.first_bloods = set(state["first_bloods"])

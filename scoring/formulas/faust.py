@@ -1,0 +1,129 @@
+"""The FAUST CTF formula (default), as its gameserver scores attack-defense games.
+
+Per flag f with n_f accepted captures (by distinct teams):
+
+* attack, per capture of f:         1 + 1/n_f
+* defense, for the owner of f:      -(n_f ** 0.75)
+* availability, per check result:   (1 if ok, 0.5 if recovering, else 0) * sqrt(N)
+
+N is the number of scored teams. n_f keeps growing while f is still valid, so
+earlier captures of f lose value as others capture it too; once f expires
+(service flags: ``flag_tick + flag_lifetime`` ticks) its points are final and
+move into the settled sums — which keeps the running state to the live flags.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from scoring.formulas.base import Accumulator, FactRow, GameParams, ScoreLine, Totals
+
+DEFENSE_EXPONENT = 0.75
+SLA_VALUE: Mapping[str, float] = {"ok": 1.0, "recovering": 0.5}
+
+
+def flag_key(data: Mapping[str, Any]) -> str:
+    return f"{data.get('kind')}:{data.get('flag_tick')}:{data.get('copy')}:{data.get('slot')}"
+
+
+class FaustFormula(Accumulator):
+    name: ClassVar[str] = "faust"
+
+    def __init__(self, params: GameParams, record: bool = False) -> None:
+        super().__init__(params, record)
+        # live flag key -> [owner, expires at tick (None: never), [attackers]]
+        self.live: dict[str, list[Any]] = {}
+        self.settled: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
+        # record mode: every capture of every flag, for the explain lines
+        self.history: defaultdict[str, list[FactRow]] = defaultdict(list)
+        self.sla_unit = math.sqrt(max(1, len(params.teams)))
+
+    def on_capture(self, row: FactRow) -> None:
+        key = flag_key(row.data)
+        entry = self.live.get(key)
+        if entry is None:
+            expires = None
+            if row.data.get("kind") == "service":
+                expires = int(row.data.get("flag_tick", 0)) + self.params.flag_lifetime
+            entry = self.live[key] = [row.target, expires, []]
+        entry[2].append(row.team)
+        if self.record:
+            self.history[key].append(row)
+
+    def on_check(self, row: FactRow) -> None:
+        value = SLA_VALUE.get(row.outcome or "", 0.0)
+        if value and row.team is not None:
+            self.add(row.team, "availability", value * self.sla_unit, row, f"check {row.outcome}")
+
+    def end_tick(self, tick: int) -> None:
+        # A flag is final once it can no longer be submitted at the next tick.
+        done = [k for k, (_, exp, _) in self.live.items() if exp is not None and exp <= tick + 1]
+        for key in done:
+            owner, _, attackers = self.live.pop(key)
+            self._score(self.settled, owner, attackers)
+
+    def _score(self, into: Any, owner: str | None, attackers: list[str]) -> None:
+        n = len(attackers)
+        w_attack, w_defense = self.params.weight("attack"), self.params.weight("defense")
+        for attacker in attackers:
+            into[attacker]["attack"] += (1.0 + 1.0 / n) * w_attack
+        if owner is not None:
+            into[owner]["defense"] -= n**DEFENSE_EXPONENT * w_defense
+
+    def extra_totals(self) -> Totals:
+        live: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for team, cats in self.settled.items():
+            for cat, points in cats.items():
+                live[team][cat] += points
+        for owner, _, attackers in self.live.values():
+            self._score(live, owner, attackers)
+        return {team: dict(cats) for team, cats in live.items()}
+
+    def extra_lines(self) -> list[ScoreLine]:
+        lines: list[ScoreLine] = []
+        w_attack, w_defense = self.params.weight("attack"), self.params.weight("defense")
+        for key, rows in self.history.items():
+            n = len(rows)
+            for row in rows:
+                points = (1.0 + 1.0 / n) * w_attack
+                lines.append(
+                    ScoreLine(
+                        row.team or "",
+                        "attack",
+                        row.id,
+                        row.tick,
+                        points,
+                        f"captured {key} (1 + 1/{n})",
+                    )
+                )
+            last = rows[-1]
+            if last.target is not None:
+                points = -(n**DEFENSE_EXPONENT) * w_defense
+                lines.append(
+                    ScoreLine(
+                        last.target,
+                        "defense",
+                        last.id,
+                        last.tick,
+                        points,
+                        f"lost {key} to {n} team(s) (-{n}^0.75)",
+                    )
+                )
+        return lines
+
+    def state(self) -> dict[str, Any]:
+        state = super().state()
+        state["live"] = self.live
+        state["settled"] = {team: dict(cats) for team, cats in self.settled.items()}
+        return state
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        super().load_state(state)
+        self.live = {key: [v[0], v[1], list(v[2])] for key, v in state["live"].items()}
+        for team, cats in state["settled"].items():
+            self.settled[team].update(cats)

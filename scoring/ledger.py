@@ -1,0 +1,277 @@
+"""The ledger: append-only records of what happened in an exercise.
+
+Every function here inserts ``Fact`` rows; nothing is updated or deleted. A
+correction is a new fact (an adjustment, an override) that refers to the old
+one. Scores are computed from these facts by ``scoring.formulas``.
+
+Points stored in ``Fact.points`` are signed effects on ``Fact.team``'s score
+(a hint penalty of 5 is stored as -5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select
+
+from range.errors import NotFoundError, RecordError
+from scoring.tables import Exercise, Fact, FactKind, TeamEntry, utcnow
+
+FACT_TABLE = Fact.__table__  # type: ignore[attr-defined]
+CHECK_STATUSES = ("ok", "recovering", "corrupt", "mumble", "down", "check_failed")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamInfo:
+    name: str
+    role: str
+    copy: int
+
+
+def load_exercise(engine: Engine, name: str) -> Exercise:
+    """The exercise called ``name``; NotFoundError when there is none."""
+    with Session(engine) as session:
+        exercise = session.exec(orm_select(Exercise).where(col(Exercise.name) == name)).first()
+        if exercise is None:
+            raise NotFoundError(f"no exercise named {name!r}")
+        session.expunge(exercise)
+        return exercise
+
+
+def load_teams(engine: Engine, exercise_id: int) -> list[TeamInfo]:
+    """The team instances of one exercise, in creation order."""
+    table = TeamEntry.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.name, table.c.role, table.c.copy_number)
+        .where(table.c.exercise_id == exercise_id)
+        .order_by(table.c.id)
+    )
+    with engine.connect() as conn:
+        return [TeamInfo(r.name, r.role, r.copy_number) for r in conn.execute(query)]
+
+
+def current_tick(conn: Connection, exercise_id: int) -> int:
+    table = Exercise.__table__  # type: ignore[attr-defined]
+    tick = conn.execute(
+        select(table.c.current_tick).where(table.c.id == exercise_id)
+    ).scalar_one_or_none()
+    if tick is None:
+        raise NotFoundError(f"no exercise with id {exercise_id}")
+    return int(tick)
+
+
+def fact_row(exercise_id: int, tick: int, kind: FactKind, **fields: Any) -> dict[str, Any]:
+    """A complete row for ``Fact.__table__`` (every column present, for executemany)."""
+    row: dict[str, Any] = {
+        "exercise_id": exercise_id,
+        "tick": tick,
+        "kind": kind,
+        "team": None,
+        "target": None,
+        "host": None,
+        "service": None,
+        "outcome": None,
+        "points": None,
+        "actor": None,
+        "message": "",
+        "data": {},
+        "dedup_key": None,
+        "created_at": utcnow(),
+    }
+    unknown = set(fields) - set(row)
+    if unknown:
+        raise RecordError(f"unknown fact fields: {sorted(unknown)}")
+    row.update(fields)
+    return row
+
+
+def append(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert fact rows (from :func:`fact_row`) in one transaction."""
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(FACT_TABLE), list(rows))
+
+
+def append_one(engine: Engine, row: dict[str, Any]) -> int:
+    """Insert one fact row; its id."""
+    with engine.begin() as conn:
+        result = conn.execute(insert(FACT_TABLE).values(**row))
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT always has one
+        return int(key[0])
+
+
+def _tick(engine: Engine, exercise: Exercise, tick: int | None) -> int:
+    if tick is not None:
+        return tick
+    with engine.connect() as conn:
+        return current_tick(conn, _id(exercise))
+
+
+def _id(exercise: Exercise) -> int:
+    if exercise.id is None:
+        raise NotFoundError("exercise has not been saved")
+    return exercise.id
+
+
+def record_check(
+    engine: Engine,
+    exercise: Exercise,
+    team: str,
+    host: str,
+    service: str,
+    status: str,
+    *,
+    tick: int | None = None,
+    message: str = "",
+    actor: str = "scheduler",
+) -> int:
+    """A checker result for ``team``'s copy of ``host``/``service``."""
+    if status not in CHECK_STATUSES:
+        raise RecordError(f"unknown check status {status!r}; expected one of {CHECK_STATUSES}")
+    row = fact_row(
+        _id(exercise),
+        _tick(engine, exercise, tick),
+        FactKind.CHECK,
+        team=team,
+        host=host,
+        service=service,
+        outcome=status,
+        actor=actor,
+        message=message,
+    )
+    return append_one(engine, row)
+
+
+def record_red_action(
+    engine: Engine,
+    exercise: Exercise,
+    team: str,
+    target: str,
+    host: str,
+    technique: str,
+    *,
+    outcome: str = "success",
+    tick: int | None = None,
+    actor: str = "scheduler",
+    message: str = "",
+    points: float | None = None,
+) -> int:
+    """An attack step by ``team`` against ``target``'s copy of ``host`` (ATT&CK technique)."""
+    row = fact_row(
+        _id(exercise),
+        _tick(engine, exercise, tick),
+        FactKind.RED_ACTION,
+        team=team,
+        target=target,
+        host=host,
+        outcome=outcome,
+        actor=actor,
+        message=message,
+        points=points,
+        data={"technique": technique},
+    )
+    return append_one(engine, row)
+
+
+def record_inject_grade(
+    engine: Engine,
+    exercise: Exercise,
+    team: str,
+    inject: str,
+    points: float,
+    *,
+    actor: str,
+    reason: str = "",
+    tick: int | None = None,
+) -> int:
+    """A graded response of ``team`` to inject ``inject`` (white team)."""
+    row = fact_row(
+        _id(exercise),
+        _tick(engine, exercise, tick),
+        FactKind.INJECT_GRADE,
+        team=team,
+        points=points,
+        actor=actor,
+        message=reason,
+        data={"inject": inject},
+    )
+    return append_one(engine, row)
+
+
+def record_hint(
+    engine: Engine,
+    exercise: Exercise,
+    team: str,
+    hint: str,
+    penalty: float,
+    *,
+    actor: str,
+    tick: int | None = None,
+) -> int:
+    """``team`` took hint ``hint``: once per team and hint (a second take is not charged)."""
+    row = fact_row(
+        _id(exercise),
+        _tick(engine, exercise, tick),
+        FactKind.HINT,
+        team=team,
+        points=-abs(penalty),
+        actor=actor,
+        message=f"hint {hint}",
+        data={"hint": hint},
+        dedup_key=f"hint:{team}:{hint}",
+    )
+    return append_one(engine, row)
+
+
+def record_adjustment(
+    engine: Engine,
+    exercise: Exercise,
+    team: str,
+    points: float,
+    *,
+    actor: str,
+    reason: str,
+    tick: int | None = None,
+) -> int:
+    """A manual score change; ``actor`` and ``reason`` are required for the audit trail."""
+    if not actor or not reason.strip():
+        raise RecordError("an adjustment needs an actor and a reason")
+    row = fact_row(
+        _id(exercise),
+        _tick(engine, exercise, tick),
+        FactKind.ADJUSTMENT,
+        team=team,
+        target=team,
+        points=points,
+        actor=actor,
+        message=reason,
+    )
+    return append_one(engine, row)
+
+
+def facts(
+    engine: Engine,
+    exercise_id: int,
+    *,
+    kinds: Iterable[FactKind] | None = None,
+    team: str | None = None,
+    ticks: tuple[int, int] | None = None,
+) -> list[Fact]:
+    """Facts of one exercise in insertion order, filtered by kind, team and tick range."""
+    query = orm_select(Fact).where(col(Fact.exercise_id) == exercise_id)
+    if kinds is not None:
+        query = query.where(col(Fact.kind).in_(list(kinds)))
+    if team is not None:
+        query = query.where(col(Fact.team) == team)
+    if ticks is not None:
+        query = query.where(col(Fact.tick) >= ticks[0], col(Fact.tick) <= ticks[1])
+    with Session(engine) as session:
+        found = list(session.exec(query.order_by(col(Fact.id))))
+        session.expunge_all()
+        return found

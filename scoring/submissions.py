@@ -1,0 +1,255 @@
+"""Flag submissions: verify in memory, record every answer, accept each capture once.
+
+A :class:`Submitter` is built once per exercise (it caches the flag codec, the
+teams and the flag catalog) and answers batches of flags:
+
+1. one query reads the exercise's state and current tick;
+2. every flag is verified in memory (the codec is the authority: no DB read);
+3. one query finds which of the batch's captures are already recorded;
+4. one transaction inserts every answer (``SUBMISSION``) and every new capture
+   (``CAPTURE``, dedup_key ``capture:<team>:<flag>``) with executemany.
+
+When a concurrent writer recorded the same capture between steps 3 and 4, the
+unique constraint on ``(exercise_id, dedup_key)`` fails the transaction; the
+batch is then replayed one capture at a time, and the loser answers duplicate.
+That constraint, not this code, is what makes exactly one capture win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from range.scenario.models import Role, Scenario
+from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
+from scoring.formulas.base import Catalog, flag_catalog
+from scoring.ledger import FACT_TABLE, TeamInfo, fact_row, load_exercise, load_teams
+from scoring.ratelimit import RateLimiter
+from scoring.tables import Exercise, ExerciseState, FactKind
+
+MAX_FLAG_CHARS = 128  # longer input is recorded truncated: floods must not bloat the ledger
+_LOOKUP_CHUNK = 500
+
+
+class Answer(StrEnum):
+    ACCEPTED = "accepted"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+    OWN = "own"
+    DUPLICATE = "duplicate"
+    NOT_ALLOWED = "not-allowed"
+    RATE_LIMITED = "rate-limited"
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionResult:
+    flag: str
+    answer: Answer
+    message: str
+
+
+@dataclass(slots=True)
+class _Verdict:
+    flag: str
+    answer: Answer
+    message: str
+    claims: FlagClaims | None = None
+    owner: str | None = None
+    host: str | None = None
+    service: str | None = None
+
+
+class Submitter:
+    """Answers flag submissions for one exercise. Safe to share between threads
+    only if the rate limiter is (it is not locked); make one per worker."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        exercise: Exercise | str,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.engine = engine
+        self.exercise = load_exercise(engine, exercise) if isinstance(exercise, str) else exercise
+        if self.exercise.id is None:
+            raise ValueError("exercise has not been saved")
+        self.exercise_id: int = self.exercise.id
+        self.codec = FlagCodec(self.exercise.secret, self.exercise_id)
+        self.catalog: Catalog = flag_catalog(Scenario.model_validate(self.exercise.scenario))
+        self.lifetime = self.exercise.flag_lifetime
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.refresh_teams()
+
+    def refresh_teams(self) -> None:
+        """Reload the teams (call after teams were added to a running exercise)."""
+        teams = load_teams(self.engine, self.exercise_id)
+        self.teams: dict[str, TeamInfo] = {t.name: t for t in teams}
+        self.owners: dict[int, str] = {t.copy: t.name for t in teams if t.copy}
+
+    # -- the batch -------------------------------------------------------------
+    def submit(
+        self, team: str, flags: Sequence[str], actor: str | None = None
+    ) -> list[SubmissionResult]:
+        """Answer each flag (same order); every answer is committed before returning."""
+        with self.engine.connect() as conn:
+            state, tick = self._state(conn)
+        verdicts = self._verify(team, flags, state, tick)
+        accepted = {f"capture:{team}:{v.flag}": v for v in verdicts if v.answer is Answer.ACCEPTED}
+        for key in self._existing(list(accepted)):
+            accepted.pop(key).answer = Answer.DUPLICATE
+        captures = [self._capture_row(team, tick, v, key, actor) for key, v in accepted.items()]
+        try:
+            with self.engine.begin() as conn:
+                self._insert(conn, captures)
+                self._insert(conn, [self._answer_row(team, tick, v, actor) for v in verdicts])
+        except IntegrityError:
+            self._replay(team, tick, verdicts, accepted, captures, actor)
+        return [SubmissionResult(v.flag, v.answer, v.message) for v in verdicts]
+
+    def _state(self, conn: Connection) -> tuple[ExerciseState, int]:
+        table = Exercise.__table__  # type: ignore[attr-defined]
+        row = conn.execute(
+            select(table.c.state, table.c.current_tick).where(table.c.id == self.exercise_id)
+        ).one()
+        return ExerciseState(row.state), int(row.current_tick)
+
+    def _verify(
+        self, team: str, flags: Sequence[str], state: ExerciseState, tick: int
+    ) -> list[_Verdict]:
+        texts = [str(f).strip()[:MAX_FLAG_CHARS] for f in flags]
+        info = self.teams.get(team)
+        refusal = self._team_refusal(info, state)
+        if refusal is not None:
+            return [_Verdict(text, Answer.NOT_ALLOWED, refusal) for text in texts]
+        assert info is not None  # checked by _team_refusal
+        granted = self.limiter.allow(team, len(texts))
+        seen: set[str] = set()
+        verdicts = []
+        for index, text in enumerate(texts):
+            if index >= granted:
+                verdicts.append(_Verdict(text, Answer.RATE_LIMITED, "too many flags, slow down"))
+                continue
+            verdict = self._judge(info, text, tick)
+            if verdict.answer is Answer.ACCEPTED:
+                if text in seen:
+                    verdict.answer, verdict.message = Answer.DUPLICATE, "repeated in this batch"
+                seen.add(text)
+            verdicts.append(verdict)
+        return verdicts
+
+    def _team_refusal(self, info: TeamInfo | None, state: ExerciseState) -> str | None:
+        if info is None:
+            return "unknown team"
+        if not Role(info.role).attacks:
+            return f"a {info.role} team does not capture flags"
+        if state is not ExerciseState.RUNNING:
+            return f"the exercise is {state.value}, not running"
+        return None
+
+    def _judge(self, team: TeamInfo, text: str, tick: int) -> _Verdict:
+        try:
+            claims = self.codec.decode(text)
+        except FlagFormatError as exc:
+            return _Verdict(text, Answer.INVALID, str(exc))
+        owner = self.owners.get(claims.copy)
+        if claims.kind is FlagKind.SERVICE:
+            slots: Sequence[Any] = self.catalog.services
+        else:
+            slots = self.catalog.objectives
+        if owner is None or claims.slot >= len(slots):
+            return _Verdict(text, Answer.INVALID, "flag of no known copy or slot")
+        slot = slots[claims.slot]
+        service = getattr(slot, "name", None) or getattr(slot, "path", None)
+        verdict = _Verdict(text, Answer.ACCEPTED, "accepted", claims, owner, slot.host, service)
+        if owner == team.name:
+            verdict.answer, verdict.message = Answer.OWN, "this is your own flag"
+        elif claims.kind is FlagKind.SERVICE and claims.tick + self.lifetime <= tick:
+            verdict.answer, verdict.message = Answer.EXPIRED, f"flag of tick {claims.tick} expired"
+        return verdict
+
+    # -- the database ----------------------------------------------------------
+    def _existing(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        column = FACT_TABLE.c.dedup_key
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = keys[start : start + _LOOKUP_CHUNK]
+                query = select(column).where(
+                    FACT_TABLE.c.exercise_id == self.exercise_id, column.in_(chunk)
+                )
+                found.update(conn.execute(query).scalars())
+        return found
+
+    @staticmethod
+    def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(insert(FACT_TABLE), rows)
+
+    def _replay(
+        self,
+        team: str,
+        tick: int,
+        verdicts: list[_Verdict],
+        accepted: dict[str, _Verdict],
+        captures: list[dict[str, Any]],
+        actor: str | None,
+    ) -> None:
+        # One short transaction per capture: the unique constraint decides each one.
+        # (Per-row transactions rather than SAVEPOINTs: pysqlite's SAVEPOINT handling
+        # outside an explicit BEGIN is unreliable, and this path only runs on races.)
+        for row in captures:
+            try:
+                with self.engine.begin() as conn:
+                    self._insert(conn, [row])
+            except IntegrityError:
+                verdict = accepted[row["dedup_key"]]
+                verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
+        with self.engine.begin() as conn:
+            self._insert(conn, [self._answer_row(team, tick, v, actor) for v in verdicts])
+
+    def _answer_row(self, team: str, tick: int, v: _Verdict, actor: str | None) -> dict[str, Any]:
+        return fact_row(
+            self.exercise_id,
+            tick,
+            FactKind.SUBMISSION,
+            team=team,
+            target=v.owner,
+            host=v.host,
+            service=v.service,
+            outcome=v.answer.value,
+            actor=actor or team,
+            message=v.message,
+            data={"flag": v.flag},
+        )
+
+    def _capture_row(
+        self, team: str, tick: int, v: _Verdict, key: str, actor: str | None
+    ) -> dict[str, Any]:
+        claims = v.claims
+        assert claims is not None  # accepted verdicts carry claims
+        data = {
+            "flag": v.flag,
+            "kind": "service" if claims.kind is FlagKind.SERVICE else "objective",
+            "flag_tick": claims.tick,
+            "copy": claims.copy,
+            "slot": claims.slot,
+        }
+        return fact_row(
+            self.exercise_id,
+            tick,
+            FactKind.CAPTURE,
+            team=team,
+            target=v.owner,
+            host=v.host,
+            service=v.service,
+            outcome="accepted",
+            actor=actor or team,
+            data=data,
+            dedup_key=key,
+        )
