@@ -1,0 +1,133 @@
+"""Creating, configuring and removing single Docker objects of a range."""
+
+from __future__ import annotations
+
+from range.backends.docker_engine import DockerEngine, is_gone
+from range.backends.docker_spec import (
+    container_labels,
+    network_create_args,
+    nft_ruleset,
+    route_batch,
+)
+from range.errors import BackendError
+from range.plan import LABEL_RANGE, ContainerPlan, NetworkPlan
+
+RESTART_POLICY = "unless-stopped"
+NET_ADMIN = "NET_ADMIN"
+CONFIG_TIMEOUT = 60.0
+
+
+def create_network(engine: DockerEngine, range_name: str, network: NetworkPlan) -> None:
+    engine.run(network_create_args(range_name, network), f"creating network {network.name}")
+
+
+def create_container(
+    engine: DockerEngine, range_name: str, plan: ContainerPlan, networks: dict[str, NetworkPlan]
+) -> None:
+    """Create on the first network with its fixed address, connect the rest, start, configure."""
+    if not plan.interfaces:
+        raise BackendError(f"container {plan.name} has no network interface in the plan")
+    first, *others = plan.interfaces
+    what = f"creating container {plan.name}"
+    engine.call(
+        what,
+        engine.client.container.create,
+        plan.image,
+        list(plan.command or ()),
+        name=plan.name,
+        hostname=plan.hostname,
+        labels=container_labels(range_name, plan, networks),
+        networks=[first.network],
+        ip=first.address,
+        network_aliases=_aliases(plan, first.network, networks),
+        cap_add=list(plan.capabilities),
+        sysctl=dict(plan.sysctls),
+        memory=plan.memory,
+        cpus=plan.cpus,
+        pids_limit=plan.pids,
+        restart=RESTART_POLICY,
+        privileged=False,
+        pull="never",
+    )
+    for interface in others:
+        alias = _aliases(plan, interface.network, networks)
+        engine.call(
+            f"connecting {plan.name} to {interface.network}",
+            engine.client.network.connect,
+            interface.network,
+            plan.name,
+            alias=alias[0] if alias else None,
+            ip=interface.address,
+        )
+    engine.call(f"starting {plan.name}", engine.client.container.start, plan.name)
+    configure(engine, range_name, plan)
+
+
+def _aliases(plan: ContainerPlan, network: str, networks: dict[str, NetworkPlan]) -> list[str]:
+    """The scenario host name resolves inside the host's own copy networks only."""
+    net = networks.get(network)
+    return [plan.host] if net is not None and net.copy == plan.copy else []
+
+
+def configure(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> None:
+    """Install routes and (routers) the firewall; idempotent, so re-run on every apply."""
+    if plan.routes:
+        _install_routes(engine, range_name, plan)
+    if plan.router:
+        engine.run(
+            ["exec", "-i", plan.name, "nft", "-f", "-"],
+            f"loading the firewall of {plan.name}",
+            stdin=nft_ruleset(plan),
+            timeout=CONFIG_TIMEOUT,
+        )
+
+
+def _install_routes(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> None:
+    batch = route_batch(plan.routes)
+    what = f"installing routes in {plan.name}"
+    if NET_ADMIN in plan.capabilities:
+        engine.run(["exec", "-i", plan.name, "ip", "-batch", "-"], what, stdin=batch)
+        return
+    # The container itself stays without NET_ADMIN: a throw-away helper from the
+    # same image joins its network namespace with NET_ADMIN for this one command.
+    engine.run(
+        [
+            "run", "--rm", "-i", "--pull", "never",
+            "--network", f"container:{plan.name}",
+            "--cap-add", NET_ADMIN,
+            "--memory", "64m", "--pids-limit", "32",
+            "--label", f"{LABEL_RANGE}={range_name}",
+            "--entrypoint", "ip",
+            plan.image, "-batch", "-",
+        ],
+        what,
+        stdin=batch,
+        timeout=CONFIG_TIMEOUT,
+    )  # fmt: skip
+
+
+def remove_container(engine: DockerEngine, name: str) -> None:
+    result = engine.raw(["rm", "-f", "-v", name])
+    if result.returncode != 0 and not is_gone(BackendError(result.stderr)):
+        raise BackendError(f"removing container {name}: {result.stderr.strip()}")
+
+
+def remove_network(engine: DockerEngine, name: str) -> None:
+    result = engine.raw(["network", "rm", name])
+    if result.returncode == 0 or is_gone(BackendError(result.stderr)):
+        return
+    if "active endpoints" in result.stderr:
+        # Something outside the range joined our network: detach it, then retry.
+        for info in engine.inspect("network", [name]):
+            for endpoint in (info.get("Containers") or {}).values():
+                engine.raw(["network", "disconnect", "-f", name, endpoint["Name"]])
+        result = engine.raw(["network", "rm", name])
+        if result.returncode == 0 or is_gone(BackendError(result.stderr)):
+            return
+    raise BackendError(f"removing network {name}: {result.stderr.strip()}")
+
+
+def remove_volume(engine: DockerEngine, name: str) -> None:
+    result = engine.raw(["volume", "rm", "-f", name])
+    if result.returncode != 0 and not is_gone(BackendError(result.stderr)):
+        raise BackendError(f"removing volume {name}: {result.stderr.strip()}")
