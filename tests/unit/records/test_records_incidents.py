@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from records_fixtures import EXERCISE, add_fact, sqli
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from range.errors import RecordError
+from records.findings import draft_from_facts
+from records.incidents import (
+    IncidentInput,
+    file_incident,
+    list_incidents,
+    observables_of,
+    set_status,
+)
+from records.tables import FindingLink, IncidentReport, IncidentStatus, Tlp
+from scoring.tables import FactKind
+
+
+def _report(**overrides: object) -> IncidentInput:
+    fields: dict[str, object] = {
+        "title": "SQLi on shop", "severity": "high", "tlp": "amber+strict", "pap": "green",
+        "rsit_class": "intrusions", "rsit_type": "application-compromise",
+        "techniques": ["T1190"], "hosts": ["web"],
+        "observables": [("ip", "198.51.100.10"), ("url", "http://10.1.1.10/login")],
+        "start": datetime(2026, 1, 1, 10, 0, tzinfo=UTC),
+    }
+    fields.update(overrides)
+    return IncidentInput(**fields)  # type: ignore[arg-type]
+
+
+def test_incident_stored_with_observables(engine: Engine, exercise: str) -> None:
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report())
+    assert report.tlp == Tlp.AMBER_STRICT and report.pap.value == "GREEN"
+    assert report.status == IncidentStatus.NEW
+    assert [(o.data_type, o.value) for o in observables_of(engine, [report.id or 0])] == [
+        ("ip", "198.51.100.10"), ("url", "http://10.1.1.10/login")]
+    assert [r.uid for r in list_incidents(engine, exercise, team="blue-2")] == []
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"title": "  "}, "title"),
+    ({"tlp": "PURPLE"}, "invalid"),
+    ({"rsit_class": "intrusions", "rsit_type": "spam"}, "RSIT"),
+    ({"observables": [("shellcode", "x")]}, "observable"),
+    ({"end": datetime(2025, 1, 1, tzinfo=UTC)}, "end before"),
+])
+def test_bad_incident_refused(engine: Engine, exercise: str, overrides: dict[str, object],
+                              message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        file_incident(engine, exercise, "blue-1", "web:bea", _report(**overrides))
+    with Session(engine) as session:
+        assert session.exec(select(IncidentReport)).all() == []
+
+
+def test_matched_red_actions_and_findings_are_linked(engine: Engine, exercise: str) -> None:
+    action = sqli(engine)
+    draft_from_facts(engine, exercise)
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report(),
+                           matcher=lambda _e, _n, _r: [action.id or 0])
+    with Session(engine) as session:
+        links = session.exec(select(FindingLink).where(
+            FindingLink.incident_id == report.id)).all()
+    assert {(lk.relation, lk.fact_id is not None, lk.finding_id is not None) for lk in links} == {
+        ("matches", True, False), ("matches", False, True)}
+
+
+def test_default_matcher_reads_report_match_facts(engine: Engine, exercise: str) -> None:
+    action = sqli(engine)
+
+    def scoring_like(e: Engine, name: str, report: IncidentReport) -> list[int]:
+        # what scoring's matcher does: append a REPORT_MATCH fact naming both
+        add_fact(e, EXERCISE, tick=5, kind=FactKind.REPORT_MATCH, team="blue-1",
+                 data={"report": report.uid, "red_action": action.id})
+        from records.incidents import facts_matching
+        return facts_matching(e, name, report)
+
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report(), scoring_like)
+    with Session(engine) as session:
+        fact_ids = session.exec(select(FindingLink.fact_id).where(
+            FindingLink.incident_id == report.id)).all()
+    assert fact_ids == [action.id]
+
+
+def test_status_change(engine: Engine, exercise: str) -> None:
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report())
+    assert set_status(engine, exercise, report.id or 0, "resolved", "web:bea").status == \
+        IncidentStatus.RESOLVED
