@@ -70,3 +70,6 @@ class Backend(Protocol):
         stdin: str | None = None,
     ) -> ExecResult:
         """Run an argument list inside a container (never a shell string)."""
+
+    def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
+        """The argument list that opens an interactive shell in a container (for execvp)."""

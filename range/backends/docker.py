@@ -298,6 +298,10 @@ class DockerBackend:
             return ExecResult(EXEC_TIMEOUT_EXIT, _text(exc.stdout), _text(exc.stderr), True)
         return ExecResult(result.returncode, result.stdout, result.stderr)
 
+    def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
+        docker = [str(part) for part in self.engine.client.client_config.docker_cmd]
+        return [*docker, "exec", "-it" if tty else "-i", container, "bash", "-l"]
+
 
 def _text(data: bytes | str | None) -> str:
     if data is None:

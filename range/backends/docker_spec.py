@@ -15,6 +15,8 @@ from dataclasses import asdict
 
 from range.errors import PlanError
 from range.plan import (
+    HOOK_FORWARD,
+    HOOK_INPUT,
     LABEL_COPY,
     LABEL_HOST,
     LABEL_NETWORK,
@@ -148,7 +150,11 @@ def _rule_text(rule: FirewallRulePlan) -> str:
 
 
 def nft_ruleset(container: ContainerPlan) -> str:
-    """A whole `inet cyberrange` table, replaced atomically by `nft -f -`."""
+    """A whole `inet cyberrange` table, replaced atomically by `nft -f -`.
+
+    Rules go into the chains their hooks name (forward by default), in plan
+    order, after the implied acceptance of established and related packets.
+    """
     policy = container.firewall_default
     if policy not in ("accept", "drop"):
         raise PlanError(f"firewall default must be accept or drop, got {policy!r}")
@@ -156,10 +162,14 @@ def nft_ruleset(container: ContainerPlan) -> str:
         f"table inet {NFT_TABLE}",  # create if missing, so the delete below never fails
         f"delete table inet {NFT_TABLE}",
         f"table inet {NFT_TABLE} {{",
-        "  chain forward {",
-        f"    type filter hook forward priority 0; policy {policy};",
-        "    ct state established,related accept",
     ]
-    lines += [f"    {_rule_text(rule)}" for rule in container.firewall]
-    lines += ["  }", "}", ""]
+    for hook, chain_policy in ((HOOK_INPUT, "accept"), (HOOK_FORWARD, policy)):
+        lines += [
+            f"  chain {hook} {{",
+            f"    type filter hook {hook} priority 0; policy {chain_policy};",
+            "    ct state established,related accept",
+        ]
+        lines += [f"    {_rule_text(rule)}" for rule in container.firewall if hook in rule.hooks]
+        lines.append("  }")
+    lines += ["}", ""]
     return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""`verify`: run the plan's probes from inside the containers and compare.
+
+Each probe is one fixed Python program run with `python3 -c` inside the source
+container; the address, port and protocol travel as argv items, never as code.
+A TCP probe that is refused still proves the packet got through (the path is
+open, only nothing listens); a timeout or an unreachable answer means blocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from range.backends.base import Backend
+from range.plan import Plan
+from range.reach import Probe, probe_set
+
+PROBE_TIMEOUT = 2.0  # seconds a connect may take before the port counts as blocked
+EXEC_TIMEOUT = 20.0
+WORKERS = 8
+
+# Answers the probe program prints, and whether each means "the packet got there".
+REACHED = {"open": True, "closed": True, "filtered": False, "unreachable": False}
+
+PROBE_CODE = """
+import socket, sys
+host, port, proto, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+s = socket.socket(socket.AF_INET, kind)
+s.settimeout(timeout)
+try:
+    s.connect((host, port))
+    if proto == "udp":
+        s.send(b"cyberrange-probe\\n")
+        s.recv(1)
+    print("open")
+except ConnectionRefusedError:
+    print("closed")
+except TimeoutError:
+    print("filtered")
+except OSError:
+    print("unreachable")
+"""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    source: str  # container name
+    destination: str  # container name
+    address: str
+    port: int
+    protocol: str
+    expected: str  # "allowed" | "denied"
+    actual: str  # open | closed | filtered | unreachable | error: ...
+    ok: bool
+    kind: str = ""
+    reason: str = ""
+
+
+def probe_argv(probe: Probe, timeout: float = PROBE_TIMEOUT) -> list[str]:
+    port, protocol = str(probe.port), probe.protocol
+    return ["python3", "-c", PROBE_CODE, probe.address, port, protocol, str(timeout)]
+
+
+def judge(probe: Probe, answer: str) -> ProbeResult:
+    reached = REACHED.get(answer)
+    ok = reached is not None and reached == probe.expect_allowed
+    return ProbeResult(
+        source=probe.source,
+        destination=probe.destination,
+        address=probe.address,
+        port=probe.port,
+        protocol=probe.protocol,
+        expected="allowed" if probe.expect_allowed else "denied",
+        actual=answer,
+        ok=ok,
+        kind=probe.kind,
+        reason=probe.reason,
+    )
+
+
+def run_probe(backend: Backend, range_name: str, probe: Probe) -> ProbeResult:
+    result = backend.exec(range_name, probe.source, probe_argv(probe), timeout=EXEC_TIMEOUT)
+    if result.timed_out:
+        answer = "error: probe did not finish"
+    elif result.exit_code != 0:
+        answer = f"error: {(result.stderr.strip() or 'exit ' + str(result.exit_code))[:120]}"
+    else:
+        answer = result.stdout.strip() or "error: no answer"
+    return judge(probe, answer)
+
+
+def verify_plan(
+    backend: Backend,
+    plan: Plan,
+    probes: Sequence[Probe] | None = None,
+    done: Callable[[ProbeResult], None] | None = None,
+) -> list[ProbeResult]:
+    """Run every probe (in parallel); results in the probes' order."""
+    chosen = list(probe_set(plan) if probes is None else probes)
+
+    def one(probe: Probe) -> ProbeResult:
+        result = run_probe(backend, plan.range, probe)
+        if done is not None:
+            done(result)
+        return result
+
+    if not chosen:
+        return []
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(chosen))) as pool:
+        return list(pool.map(one, chosen))
