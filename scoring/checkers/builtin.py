@@ -5,6 +5,7 @@ library only, no package imports, no ``from __future__``. Each function returns
 an exit code of the checker protocol and a message.
 """
 
+import http.client
 import socket
 import urllib.error
 import urllib.request
@@ -24,13 +25,17 @@ def check_tcp(host: str, port: int, timeout: float, spec: dict[str, object]) -> 
 
 def check_ssh(host: str, port: int, timeout: float, spec: dict[str, object]) -> tuple[int, str]:
     try:
-        with socket.create_connection((host, port), timeout=timeout) as conn:
-            conn.settimeout(timeout)
-            banner = conn.recv(256).decode("ascii", "replace").strip()
+        conn = socket.create_connection((host, port), timeout=timeout)
     except TimeoutError:
-        return DOWN, f"no SSH banner on port {port} in time"
+        return DOWN, f"connect to port {port} timed out"
     except OSError as exc:
         return DOWN, f"connect to port {port}: {exc.strerror or exc}"
+    try:
+        with conn:
+            conn.settimeout(timeout)
+            banner = conn.recv(256).decode("ascii", "replace").strip()
+    except OSError:  # connected, but no greeting: something else listens there
+        return MUMBLE, f"no SSH banner on port {port}"
     if banner.startswith(("SSH-2.0-", "SSH-1.99-")):
         return OK, banner[:80]
     return MUMBLE, f"not an SSH banner: {banner[:40]!r}"
@@ -48,6 +53,8 @@ def check_http(host: str, port: int, timeout: float, spec: dict[str, object]) ->
         status, body = exc.code, exc.read(1 << 20)
     except TimeoutError:
         return DOWN, f"GET {path} timed out"
+    except http.client.HTTPException as exc:  # something answered, but not HTTP
+        return MUMBLE, f"GET {path}: not an HTTP answer ({type(exc).__name__})"
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return DOWN, f"GET {path}: {reason}"
