@@ -28,6 +28,7 @@ from records.tables import (
     Severity,
     Tlp,
 )
+from scoring.reports import record_report
 from scoring.tables import Fact, FactKind
 
 # Reference Security Incident Taxonomy (RSIT, e-CSIRT.org): class → types.
@@ -75,7 +76,7 @@ class IncidentInput:
     techniques: list[str] = field(default_factory=list)
     hosts: list[str] = field(default_factory=list)
     observables: list[tuple[str, str]] = field(default_factory=list)  # (data type, value)
-    tick: int = 0
+    tick: int | None = None  # None: the exercise's current tick
 
 
 def validate(data: IncidentInput) -> dict[str, Any]:
@@ -99,25 +100,39 @@ def validate(data: IncidentInput) -> dict[str, Any]:
 
 
 def facts_matching(engine: Engine, exercise_name: str, report: IncidentReport) -> list[int]:
-    """Default matcher: REPORT_MATCH facts that name this report's uid."""
+    """The red actions of REPORT_MATCH facts that name this report (``report_ref``)."""
     with Session(engine) as session:
         ex_id = exercise_id(get_exercise(session, exercise_name))
         facts = session.exec(select(Fact).where(
             Fact.exercise_id == ex_id, Fact.kind == FactKind.REPORT_MATCH))
-        return [int(f.data["red_action"]) for f in facts
-                if f.data.get("report") == report.uid and "red_action" in f.data]
+        return [int(f.data["action_id"]) for f in facts
+                if f.data.get("report_ref") == report.uid and f.data.get("action_id")]
+
+
+def score_and_match(engine: Engine, exercise_name: str, report: IncidentReport) -> list[int]:
+    """Default matcher: scoring matches each (host, technique) the report names to
+    a red action against the team's copy (and scores it), then we read the matches."""
+    with Session(engine) as session:
+        exercise = get_exercise(session, exercise_name)
+    for host in report.hosts:
+        for technique in report.techniques:
+            record_report(engine, exercise, report.team, host, technique,
+                          tick=report.tick, report_ref=report.uid, actor=report.reporter)
+    return facts_matching(engine, exercise_name, report)
 
 
 def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
                   data: IncidentInput, matcher: Matcher | None = None) -> IncidentReport:
     checked = validate(data)
     with Session(engine) as session:
-        ex_id = exercise_id(get_exercise(session, exercise_name))
+        exercise = get_exercise(session, exercise_name)
+        ex_id = exercise_id(exercise)
+        tick = exercise.current_tick if data.tick is None else data.tick
         report = IncidentReport(
             exercise_id=ex_id, title=data.title, description=data.description,
             rsit_class=data.rsit_class, rsit_type=data.rsit_type, start=data.start,
             end=data.end, techniques=list(data.techniques), hosts=list(data.hosts),
-            team=team, reporter=reporter, tick=data.tick, **checked,
+            team=team, reporter=reporter, tick=tick, **checked,
         )
         session.add(report)
         session.flush()
@@ -128,7 +143,7 @@ def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
         session.refresh(report)
     audit.append(engine, exercise_name, reporter, "incident.file",
                  {"incident": report.uid, "team": team, "title": data.title})
-    matched = (matcher or facts_matching)(engine, exercise_name, report)
+    matched = (matcher or score_and_match)(engine, exercise_name, report)
     link_red_actions(engine, report, matched)
     return report
 

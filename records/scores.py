@@ -6,14 +6,11 @@ reports and training records need.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
-from records.common import exercise_id, get_exercise
-from scoring.tables import Fact, TeamEntry
+from scoring.scoreboard import compute_scoreboard
 
 
 @dataclass(frozen=True)
@@ -37,31 +34,8 @@ class ScoreView:
         return max((t.total for t in self.teams), default=0.0)
 
 
-def load_scores(engine: Engine, exercise_name: str) -> ScoreView:
-    """Team totals and timeline of an exercise."""
-    return _from_fact_points(engine, exercise_name)
-
-
-def _from_fact_points(engine: Engine, exercise_name: str) -> ScoreView:
-    """Sum of the explicit points facts carry, per team and tick."""
-    with Session(engine) as session:
-        ex_id = exercise_id(get_exercise(session, exercise_name))
-        teams = list(session.exec(select(TeamEntry).where(TeamEntry.exercise_id == ex_id)
-                                  .order_by(col(TeamEntry.name))))
-        facts = list(session.exec(select(Fact).where(
-            Fact.exercise_id == ex_id, col(Fact.points).is_not(None)).order_by(col(Fact.tick))))
-    per_tick: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for fact in facts:
-        team = fact.target if fact.kind == "adjustment" and fact.target else fact.team
-        if team is not None and fact.points is not None:
-            per_tick[fact.tick][team] += fact.points
-    running: dict[str, float] = {t.name: 0.0 for t in teams}
-    history: list[tuple[int, dict[str, float]]] = []
-    for tick in sorted(per_tick):
-        for team, points in per_tick[tick].items():
-            running[team] = running.get(team, 0.0) + points
-        history.append((tick, dict(running)))
-    ordered = sorted(teams, key=lambda t: -running.get(t.name, 0.0))
-    lines = [TeamLine(t.name, t.role, running.get(t.name, 0.0), i + 1)
-             for i, t in enumerate(ordered)]
-    return ScoreView(lines, history)
+def load_scores(engine: Engine, exercise_name: str, viewer_role: str = "white") -> ScoreView:
+    """Team totals, ranks and timeline, from scoring's scoreboard."""
+    board = compute_scoreboard(engine, exercise_name, viewer_role=viewer_role)
+    teams = [TeamLine(t.name, t.role, t.total, t.rank, dict(t.categories)) for t in board.teams]
+    return ScoreView(teams, list(board.history))

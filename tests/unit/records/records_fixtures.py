@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from range.scenario.models import Scenario
-from scoring.tables import Exercise, Fact, FactKind, TeamEntry
+from scoring.tables import Exercise, Fact, TeamEntry
 
 EXERCISE = "rec-dmz"
 
@@ -50,6 +50,13 @@ def add_fact(engine: Engine, exercise_name: str, **fields: object) -> Fact:
 
 
 def sqli(engine: Engine, target: str = "blue-1", tick: int = 3) -> Fact:
-    return add_fact(engine, EXERCISE, tick=tick, kind=FactKind.RED_ACTION, team="red",
-                    target=target, host="web", outcome="success", actor="web:rita",
-                    data={"vulnerability": "sqli-login", "steps": "' OR 1=1 -- in login"})
+    """The SQL injection, recorded the way scoring's ledger records red actions."""
+    from scoring.exercise import get_exercise as load
+    from scoring.ledger import record_red_action
+
+    fact_id = record_red_action(engine, load(engine, EXERCISE), "red", target, "web", "T1190",
+                                tick=tick, actor="web:rita", message="' OR 1=1 -- in login")
+    with Session(engine) as session:
+        fact = session.get(Fact, fact_id)
+        assert fact is not None
+        return fact

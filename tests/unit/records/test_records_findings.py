@@ -53,7 +53,7 @@ def test_technique_only_action_finds_vulnerability(engine: Engine, exercise: str
 
 def test_failed_action_and_service_capture_draft_nothing(engine: Engine, exercise: str) -> None:
     add_fact(engine, EXERCISE, tick=2, kind=FactKind.RED_ACTION, team="red", target="blue-1",
-             host="web", outcome="failed", data={"vulnerability": "sqli-login"})
+             host="web", outcome="failed", data={"technique": "T1190"})
     add_fact(engine, EXERCISE, tick=2, kind=FactKind.CAPTURE, team="red", target="blue-1",
              service="shop", data={"flag_kind": "service"})
     assert draft_from_facts(engine, exercise) == []

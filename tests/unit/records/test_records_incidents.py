@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from records_fixtures import EXERCISE, add_fact, sqli
+from records_fixtures import sqli
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -17,7 +17,7 @@ from records.incidents import (
     set_status,
 )
 from records.tables import FindingLink, IncidentReport, IncidentStatus, Tlp
-from scoring.tables import FactKind
+from scoring.tables import Fact, FactKind
 
 
 def _report(**overrides: object) -> IncidentInput:
@@ -68,21 +68,26 @@ def test_matched_red_actions_and_findings_are_linked(engine: Engine, exercise: s
         ("matches", True, False), ("matches", False, True)}
 
 
-def test_default_matcher_reads_report_match_facts(engine: Engine, exercise: str) -> None:
-    action = sqli(engine)
-
-    def scoring_like(e: Engine, name: str, report: IncidentReport) -> list[int]:
-        # what scoring's matcher does: append a REPORT_MATCH fact naming both
-        add_fact(e, EXERCISE, tick=5, kind=FactKind.REPORT_MATCH, team="blue-1",
-                 data={"report": report.uid, "red_action": action.id})
-        from records.incidents import facts_matching
-        return facts_matching(e, name, report)
-
-    report = file_incident(engine, exercise, "blue-1", "web:bea", _report(), scoring_like)
+def test_default_matcher_scores_and_links(engine: Engine, exercise: str) -> None:
+    """scoring.reports matches the report to the red action on blue-1's web host."""
+    action = sqli(engine, "blue-1", tick=3)
+    sqli(engine, "blue-2", tick=3)  # another copy: not blue-1's business
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report(tick=4))
     with Session(engine) as session:
         fact_ids = session.exec(select(FindingLink.fact_id).where(
             FindingLink.incident_id == report.id)).all()
+        matches = session.exec(select(Fact).where(Fact.kind == FactKind.REPORT_MATCH)).all()
     assert fact_ids == [action.id]
+    assert [(m.team, m.data["report_ref"]) for m in matches] == [("blue-1", report.uid)]
+
+
+def test_report_of_other_technique_matches_nothing(engine: Engine, exercise: str) -> None:
+    sqli(engine, "blue-1", tick=3)
+    report = file_incident(engine, exercise, "blue-1", "web:bea",
+                           _report(tick=4, techniques=["T1110"]))
+    with Session(engine) as session:
+        assert session.exec(select(FindingLink).where(
+            FindingLink.incident_id == report.id)).all() == []
 
 
 def test_status_change(engine: Engine, exercise: str) -> None:
