@@ -11,8 +11,8 @@ Established/related replies are implied; the backend adds them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from ipaddress import IPv4Address, IPv4Network, collapse_addresses
+from collections.abc import Iterable, Iterator, Mapping
+from ipaddress import IPv4Address, IPv4Network, summarize_address_range
 
 from range.errors import PlanError
 from range.plan import HOOK_FORWARD, HOOK_INPUT, FirewallRulePlan
@@ -37,9 +37,10 @@ def isolation_rules(copy: int, held: Mapping[int, list[IPv4Address]]) -> list[Fi
     """Drops that keep other copies out of (and away from) copy ``copy``'s router."""
     if copy == 0:
         return []  # shared routers serve every copy
-    others = [a for number, addresses in held.items() if number != copy for a in addresses]
-    hosts = sorted(IPv4Network(address) for address in others)
-    blocks = [str(block) for block in collapse_addresses(hosts)]
+    others = sorted(
+        int(a) for number, addresses in held.items() if number != copy for a in addresses
+    )
+    blocks = [str(block) for first, last in _runs(others) for block in _summarize(first, last)]
     comment = "copy isolation: other copies' addresses on shared networks"
     rules = [
         FirewallRulePlan(
@@ -51,6 +52,24 @@ def isolation_rules(copy: int, held: Mapping[int, list[IPv4Address]]) -> list[Fi
         FirewallRulePlan(action="drop", destination=block, comment=comment) for block in blocks
     ]
     return rules
+
+
+def _runs(values: list[int]) -> Iterator[tuple[int, int]]:
+    """Consecutive runs (first, last) of sorted integers."""
+    start = previous = None
+    for value in values:
+        if previous is not None and value == previous + 1:
+            previous = value
+            continue
+        if start is not None and previous is not None:
+            yield start, previous
+        start = previous = value
+    if start is not None and previous is not None:
+        yield start, previous
+
+
+def _summarize(first: int, last: int) -> Iterator[IPv4Network]:
+    return summarize_address_range(IPv4Address(first), IPv4Address(last))
 
 
 def allow_rules(

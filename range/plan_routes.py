@@ -24,6 +24,7 @@ def with_routes(
 ) -> list[ContainerPlan]:
     graphs = graphs_by_copy(networks, containers, copies)
     subnets = {network.name: network.subnet for network in networks}
+    order = {n.subnet: int(IPv4Network(n.subnet).network_address) for n in networks}
     result = []
     for container in containers:
         if container.role == ROLE_CHECKER:
@@ -32,7 +33,7 @@ def with_routes(
         hops = _hops(container, graphs, copies)
         routes = sorted(
             (Route(destination=subnets[net], via=via) for net, via in hops.items()),
-            key=lambda r: IPv4Network(r.destination),
+            key=lambda r: order[r.destination],
         )
         result.append(replace(container, routes=tuple(routes)))
     return result

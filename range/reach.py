@@ -70,31 +70,43 @@ def reachability(plan: Plan) -> list[Reach]:
     model = Model(plan)
     result: list[Reach] = []
     for source in plan.containers:
+        by_network: dict[str, list[Target]] = {}
         for target in model.targets(source.name):
-            result.extend(_reaches(model, source.name, target))
+            by_network.setdefault(target.network, []).append(target)
+        for network, targets in by_network.items():
+            result.extend(_network_reaches(model, source.name, network, targets))
     return result
 
 
-def _reaches(model: Model, source: str, target: Target) -> list[Reach]:
-    address = str(IPv4Address(target.address))
-    name = target.container.name
-    if target.direct:
-        verdict = model.walk(source, target.address, ANY, None)
-        return [Reach(source, name, address, None, ANY, *verdict)]
-    ports: list[tuple[str, int | None]] = [
-        *model.candidate_ports(target.container, target.address),
-        ("tcp", None),
-    ]
+def _network_reaches(model: Model, source: str, network: str, targets: list[Target]) -> list[Reach]:
+    """Reaches to the targets on one network; walked per port for all targets at once."""
+    wanted: dict[int, list[tuple[str, int | None]]] = {}
+    for target in targets:
+        if target.direct:
+            wanted[target.address] = [(ANY, None)]
+        else:
+            named = model.candidate_ports(target.container, target.address)
+            wanted[target.address] = [*named, ("tcp", None)]
+    by_port: dict[tuple[str, int | None], list[int]] = {}
+    for address, keys in wanted.items():
+        for key in keys:
+            by_port.setdefault(key, []).append(address)
+    verdicts = {
+        (address, key): verdict
+        for key, addresses in by_port.items()
+        for address, verdict in model.walk_set(source, network, addresses, *key).items()
+    }
     return [
         Reach(
             source,
-            name,
-            address,
+            target.container.name,
+            model.text[target.address],
             port,
             protocol,
-            *model.walk(source, target.address, protocol, port),
+            *verdicts[(target.address, (protocol, port))],
         )
-        for protocol, port in ports
+        for target in targets
+        for protocol, port in wanted[target.address]
     ]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Address, IPv4Network
 from typing import NamedTuple
 
@@ -68,14 +68,18 @@ def compile_rule(rule: FirewallRulePlan) -> Rule:
     )
 
 
-def _matches(rule: Rule, src: int, dst: int, protocol: str, port: int | None) -> bool:
+def _matches_flow(rule: Rule, src: int, protocol: str, port: int | None) -> bool:
+    """Everything but the destination address."""
     if not (rule.source[0] <= src <= rule.source[1]):
-        return False
-    if not (rule.destination[0] <= dst <= rule.destination[1]):
         return False
     if rule.protocol is not None and rule.protocol != protocol:
         return False
     return not rule.ports or port in rule.ports
+
+
+def _matches(rule: Rule, src: int, dst: int, protocol: str, port: int | None) -> bool:
+    low, high = rule.destination
+    return low <= dst <= high and _matches_flow(rule, src, protocol, port)
 
 
 class Model:
@@ -89,27 +93,36 @@ class Model:
         self._spans = spans
         self.members: dict[str, list[tuple[ContainerPlan, int]]] = defaultdict(list)
         self.owner: dict[int, str] = {}
+        self.text: dict[int, str] = {}  # address → its text, as the plan wrote it
         self.address_on: dict[str, dict[str, int]] = {}
         for container in plan.containers:
             mine = self.address_on.setdefault(container.name, {})
             for interface in container.interfaces:
                 value = int(IPv4Address(interface.address))
+                self.text[value] = interface.address
                 mine[interface.network] = value
                 self.members[interface.network].append((container, value))
                 self.owner[value] = container.name
         by_subnet = {n.subnet: n.name for n in plan.networks}
+        value_of = {text: value for value, text in self.text.items()}
         self.routes: dict[str, dict[str, int]] = {
             c.name: {
-                by_subnet[r.destination]: int(IPv4Address(r.via))
+                by_subnet[r.destination]: value_of.get(r.via) or int(IPv4Address(r.via))
                 for r in c.routes
                 if r.destination in by_subnet
             }
             for c in plan.containers
         }
+        compiled: dict[FirewallRulePlan, Rule] = {}  # routers of all copies share rules
+        for container in plan.containers:
+            for rule in container.firewall:
+                if rule not in compiled:
+                    compiled[rule] = compile_rule(rule)
         self.rules = {
-            c.name: tuple(compile_rule(r) for r in c.firewall) for c in plan.containers if c.router
+            c.name: tuple(compiled[r] for r in c.firewall) for c in plan.containers if c.router
         }
         self._rule_ports = self._ports_named_by_rules()
+        self._candidates: dict[int, list[tuple[str, int]]] = {}
 
     def network_of(self, address: int) -> str | None:
         index = bisect_right(self._starts, address) - 1
@@ -138,9 +151,12 @@ class Model:
 
     def candidate_ports(self, container: ContainerPlan, address: int) -> list[tuple[str, int]]:
         """Service ports of the container, then ports rules name for this address."""
-        ports = [(s.protocol, s.port) for s in container.services]
-        ports += sorted(p for p in self._rule_ports.get(address, ()) if p not in ports)
-        return ports
+        cached = self._candidates.get(address)
+        if cached is None:
+            cached = [(s.protocol, s.port) for s in container.services]
+            cached += sorted(p for p in self._rule_ports.get(address, ()) if p not in cached)
+            self._candidates[address] = cached
+        return list(cached)
 
     def targets(self, source: str) -> Iterator[Target]:
         """Every address on a network the source is on or has a route to."""
@@ -167,60 +183,86 @@ class Model:
     def walk(self, source: str, dst: int, protocol: str, port: int | None) -> Verdict:
         """Would a packet from ``source`` to address ``dst`` get there (and be answered)?"""
         net = self.network_of(dst)
-        target = self.owner.get(dst)
-        if net is None or target is None:
+        if net is None or dst not in self.owner:
             return Verdict(False, (source,), "nobody holds this address")
+        return self.walk_set(source, net, [dst], protocol, port)[dst]
+
+    def walk_set(
+        self, source: str, net: str, dsts: Sequence[int], protocol: str, port: int | None
+    ) -> dict[int, Verdict]:
+        """``walk`` for many addresses on one network at once (they share the route)."""
         mine = self.address_on[source]
         if net in mine:
-            return self._deliver(mine[net], dst, target, protocol, port, [source])
+            return {d: self._deliver(mine[net], d, protocol, port, (source,)) for d in dsts}
         via = self.routes[source].get(net)
-        if via is None:
-            return Verdict(False, (source,), "no route")
-        via_net = self.network_of(via)
-        src = mine.get(via_net) if via_net else None
-        if src is None:
-            return Verdict(False, (source,), f"next hop {IPv4Address(via)} is not on-link")
-        return self._forward(source, src, via, dst, net, target, protocol, port)
+        via_net = self.network_of(via) if via is not None else None
+        src = mine.get(via_net) if via_net is not None else None
+        if via is None or src is None:
+            why = "no route" if via is None else f"next hop {IPv4Address(via)} is not on-link"
+            return dict.fromkeys(dsts, Verdict(False, (source,), why))
+        return self._forward(source, src, via, net, list(dsts), protocol, port)
 
     def _forward(
         self,
         source: str,
         src: int,
         via: int,
-        dst: int,
         net: str,
-        target: str,
+        pending: list[int],
         protocol: str,
         port: int | None,
-    ) -> Verdict:
-        hops = [source]
+    ) -> dict[int, Verdict]:
+        result: dict[int, Verdict] = {}
+        hops: tuple[str, ...] = (source,)
         for _ in range(MAX_HOPS):
             router = self.owner.get(via)
             if router is None or not self.containers[router].router:
-                return Verdict(False, tuple(hops), f"next hop {IPv4Address(via)} is no router")
-            if router == target:  # for the router itself: input hook, not forward
-                return self._deliver(src, dst, target, protocol, port, hops)
-            hops.append(router)
-            if not self.verdict(router, src, dst, protocol, port, forward=True):
-                return Verdict(False, tuple(hops), f"dropped by {router}")
-            onward = self.address_on[router]
-            if net in onward:
-                return self._deliver(src, dst, target, protocol, port, hops)
+                result.update(dict.fromkeys(pending, Verdict(False, hops, "next hop is no router")))
+                return result
+            # Packets for the router's own addresses take its input hook, not forward.
+            for dst in [d for d in pending if self.owner.get(d) == router]:
+                result[dst] = self._deliver(src, dst, protocol, port, hops)
+                pending.remove(dst)
+            hops = (*hops, router)
+            pending, dropped = self._filter(router, src, pending, protocol, port)
+            result.update(dict.fromkeys(dropped, Verdict(False, hops, f"dropped by {router}")))
+            if net in self.address_on[router] or not pending:
+                result.update({d: self._deliver(src, d, protocol, port, hops) for d in pending})
+                return result
             next_via = self.routes[router].get(net)
             if next_via is None:
-                return Verdict(False, tuple(hops), f"{router} has no route onward")
+                why = f"{router} has no route onward"
+                result.update(dict.fromkeys(pending, Verdict(False, hops, why)))
+                return result
             via = next_via
-        return Verdict(False, tuple(hops), "routing loop")
+        result.update(dict.fromkeys(pending, Verdict(False, hops, "routing loop")))
+        return result
+
+    def _filter(
+        self, router: str, src: int, dsts: list[int], protocol: str, port: int | None
+    ) -> tuple[list[int], list[int]]:
+        """Forward rules of ``router`` over many destinations: (accepted, dropped)."""
+        accepted: list[int] = []
+        dropped: list[int] = []
+        pending = dsts
+        for rule in self.rules.get(router, ()):
+            if not pending:
+                break
+            if not rule.on_forward or not _matches_flow(rule, src, protocol, port):
+                continue
+            low, high = rule.destination
+            hit = [d for d in pending if low <= d <= high]
+            if hit:
+                (accepted if rule.accept else dropped).extend(hit)
+                pending = [d for d in pending if not low <= d <= high]
+        default_accept = self.containers[router].firewall_default == "accept"
+        (accepted if default_accept else dropped).extend(pending)
+        return accepted, dropped
 
     def _deliver(
-        self,
-        src: int,
-        dst: int,
-        target: str,
-        protocol: str,
-        port: int | None,
-        hops: list[str],
+        self, src: int, dst: int, protocol: str, port: int | None, hops: tuple[str, ...]
     ) -> Verdict:
+        target = self.owner[dst]
         path = (*hops, target)
         if self.containers[target].router and not self.verdict(
             target, src, dst, protocol, port, forward=False
