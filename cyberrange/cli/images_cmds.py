@@ -30,7 +30,9 @@ class BuildDisplay:
 
     def _task(self, image: str) -> TaskID:
         if image not in self.tasks:
-            self.tasks[image] = self.progress.add_task(image, total=None, status="waiting")
+            # Not started: the elapsed time counts from the image's own start.
+            self.tasks[image] = self.progress.add_task(image, total=None, start=False,
+                                                       status="waiting")
         return self.tasks[image]
 
     def __call__(self, event: BuildEvent) -> None:
@@ -44,6 +46,7 @@ class BuildDisplay:
             self.progress.update(task, status=event.message or "building")
             self.progress.start_task(task)
         elif event.kind in DONE:
+            self.progress.start_task(task)
             total = self.progress.tasks[task].total or 1
             self.progress.update(task, total=total, completed=total,
                                  status=f"{DONE[event.kind]} {event.message}".strip())
