@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from chk_helpers import CheckNet  # type: ignore[import-not-found]
 
 from scoring.checkers.protocol import Job, Phase, run_batch
 from scoring.checkers.status import CheckStatus
-
-from conftest import CheckNet  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.docker
 
@@ -40,7 +39,9 @@ def test_http_against_a_non_http_port_mumbles(checknet: CheckNet) -> None:
 def test_http_against_the_shop(checknet: CheckNet, web_ip: str) -> None:
     spec = {"kind": "http", "port": 80, "path": "/", "expect_status": 200}
     assert builtin(checknet, web_ip, **spec)[0] is CheckStatus.OK
-    assert builtin(checknet, web_ip, **spec, expect_text="no-such-text-xyz")[0] is CheckStatus.MUMBLE
+    assert (
+        builtin(checknet, web_ip, **spec, expect_text="no-such-text-xyz")[0] is CheckStatus.MUMBLE
+    )
     wrong = {**spec, "path": "/no-such-page-xyz"}
     status, message = builtin(checknet, web_ip, **wrong)
     assert status is CheckStatus.MUMBLE and "expected 200" in message

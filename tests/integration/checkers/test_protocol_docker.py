@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from chk_helpers import CheckNet, docker  # type: ignore[import-not-found]
 
 from scoring.checkers.protocol import Job, Phase, run_batch, run_checker
 from scoring.checkers.status import CheckStatus
-
-from conftest import CheckNet, docker  # type: ignore[import-not-found]
 
 pytestmark = pytest.mark.docker
 
@@ -52,9 +51,7 @@ def test_put_get_arguments_and_flag_id(checknet: CheckNet) -> None:
         "import sys\nopen('/tmp/chk-' + sys.argv[3], 'a').close()\n"
         "print('id-' + sys.argv[3])\nsys.exit(101)\n"
     )
-    job = Job(
-        "j", checknet.target_ip, (Phase("put", ("abc", "FLAG{x}", "1")),), 10, script="p.py"
-    )
+    job = Job("j", checknet.target_ip, (Phase("put", ("abc", "FLAG{x}", "1")),), 10, script="p.py")
     [put] = run_batch(checknet.backend, checknet.range_name, checknet.checker, [job],
                       {"p.py": script})["j"]  # fmt: skip
     assert put.status is CheckStatus.OK and put.stdout.strip() == "id-abc"
@@ -62,7 +59,9 @@ def test_put_get_arguments_and_flag_id(checknet: CheckNet) -> None:
 
 def test_many_jobs_in_one_exec(checknet: CheckNet) -> None:
     script = "import sys, time\ntime.sleep(0.5)\nsys.exit(101)\n"
-    jobs = [Job(str(i), checknet.target_ip, (Phase("check"),), 10, script="s.py") for i in range(20)]
+    jobs = [
+        Job(str(i), checknet.target_ip, (Phase("check"),), 10, script="s.py") for i in range(20)
+    ]
     results = run_batch(checknet.backend, checknet.range_name, checknet.checker, jobs,
                         {"s.py": script})  # fmt: skip
     assert {r[0].status for r in results.values()} == {CheckStatus.OK}

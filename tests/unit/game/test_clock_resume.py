@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from conftest import scenario_dict  # type: ignore[import-not-found]
+from game_helpers import scenario_dict  # type: ignore[import-not-found]
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 

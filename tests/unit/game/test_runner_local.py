@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import scenario_dict  # type: ignore[import-not-found]
+from game_helpers import scenario_dict  # type: ignore[import-not-found]
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
