@@ -1,9 +1,233 @@
-"""Commands of this area (registered on the root group)."""
+"""`cyberrange up|down|status|ranges|verify|reset|shell`: deployed ranges."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cyberrange.context import AppContext
+
+if TYPE_CHECKING:
+    from range.plan import Plan
+    from range.state import RangeRecord
+    from range.verify import ProbeResult
+
+STATE_STYLE = {"up": "green", "deploying": "yellow", "failed": "red", "down": "dim"}
+
+
+def _progress(app: AppContext) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<12}"),
+        BarColumn(bar_width=30),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=app.console,
+    )
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="Range name [default: the scenario's name].")
+@click.option("--copies", type=click.IntRange(1, 250), help="Copies of the target network.")
+@click.pass_obj
+def up(app: AppContext, file: Path, name: str | None, copies: int | None) -> None:
+    """Deploy the scenario FILE as a range, or repair it if it already runs."""
+    from range.lifecycle import up as range_up
+    from range.scenario.loader import load
+
+    loaded = load(file)
+    with _progress(app) as progress:
+        task = progress.add_task("deploying", total=None, last="")
+
+        def planned(plan: Plan) -> None:
+            progress.update(task, total=len(plan.networks) + len(plan.containers))
+
+        def step(message: str) -> None:
+            progress.update(task, advance=1, last=message)
+
+        result = range_up(app.settings, app.engine, loaded, name, copies, step, on_plan=planned)
+    report = result.report
+    app.console.print(
+        f"range [bold]{result.plan.range}[/bold] is up: {len(report.created)} created, "
+        f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged"
+    )
+
+
+@click.command()
+@click.argument("name")
+@click.pass_obj
+def down(app: AppContext, name: str) -> None:
+    """Remove every container, network and volume of range NAME."""
+    from range.lifecycle import down as range_down
+
+    with _progress(app) as progress:
+        task = progress.add_task("removing", total=None, last="")
+        removed = range_down(
+            app.settings, app.engine, name, lambda m: progress.update(task, advance=1, last=m)
+        )
+    app.console.print(f"range [bold]{name}[/bold] is down: {removed} objects removed")
+
+
+def _ranges_table(records: list[RangeRecord]) -> Table:
+    table = Table("range", "scenario", "copies", "backend", "state", "updated")
+    for r in records:
+        style = STATE_STYLE.get(r.state, "")
+        table.add_row(
+            r.name,
+            r.scenario_name,
+            str(r.copies),
+            r.backend,
+            f"[{style}]{r.state}[/{style}]",
+            r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    return table
+
+
+def _record_json(r: RangeRecord) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "scenario": r.scenario_name,
+        "scenario_path": r.scenario_path,
+        "copies": r.copies,
+        "backend": r.backend,
+        "state": r.state,
+        "error": r.error,
+        "updated_at": r.updated_at.isoformat(),
+    }
+
+
+def _show_ranges(app: AppContext, as_json: bool) -> None:
+    from range.lifecycle import ranges as all_ranges
+
+    records = all_ranges(app.engine)
+    if as_json:
+        click.echo(json.dumps([_record_json(r) for r in records], indent=2))
+    elif records:
+        app.console.print(_ranges_table(records))
+    else:
+        app.console.print("no ranges yet: deploy one with `cyberrange up SCENARIO.yaml`")
+
+
+@click.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(app: AppContext, name: str | None, as_json: bool) -> None:
+    """Hosts of range NAME per copy: state, health, addresses (no NAME: every range)."""
+    from range.lifecycle import status as range_status
+
+    if name is None:
+        _show_ranges(app, as_json)
+        return
+    found = range_status(app.settings, app.engine, name)
+    if as_json:
+        hosts = [
+            {
+                "host": h.host,
+                "copy": h.copy,
+                "container": h.container,
+                "state": h.state,
+                "health": h.health,
+                "addresses": h.addresses,
+            }
+            for h in found.hosts
+        ]
+        click.echo(json.dumps({**_record_json(found.record), "hosts": hosts}, indent=2))
+        return
+    record = found.record
+    app.console.print(f"range [bold]{record.name}[/bold] ({record.scenario_name}): {record.state}")
+    if record.error:
+        app.console.print(f"[red]last error:[/red] {record.error}")
+    for copy in sorted({h.copy for h in found.hosts}):
+        title = "shared" if copy == 0 else f"copy {copy}"
+        table = Table("host", "state", "health", "addresses", title=title)
+        for h in (h for h in found.hosts if h.copy == copy):
+            color = "green" if h.state == "running" else "red"
+            addresses = ", ".join(f"{a} ({n})" for n, a in sorted(h.addresses.items()))
+            table.add_row(h.host, f"[{color}]{h.state}[/{color}]", h.health, addresses)
+        app.console.print(table)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def ranges(app: AppContext, as_json: bool) -> None:
+    """Every range the database knows, with its state."""
+    _show_ranges(app, as_json)
+
+
+def _verify_table(results: list[ProbeResult]) -> Table:
+    table = Table("source", "destination", "port", "expected", "actual", "ok")
+    for r in results:
+        mark = "[green]ok[/green]" if r.ok else "[red]MISMATCH[/red]"
+        table.add_row(
+            r.source,
+            f"{r.destination} {r.address}",
+            f"{r.port}/{r.protocol}",
+            r.expected,
+            r.actual,
+            mark,
+        )
+    return table
+
+
+@click.command()
+@click.argument("name")
+@click.pass_obj
+def verify(app: AppContext, name: str) -> None:
+    """Probe range NAME from inside its containers; exit 1 if reachability differs from plan."""
+    from range.lifecycle import verify as range_verify
+
+    with _progress(app) as progress:
+        task = progress.add_task("probing", total=None, last="")
+        results = range_verify(
+            app.settings,
+            app.engine,
+            name,
+            lambda r: progress.update(task, advance=1, last=f"{r.source} -> {r.address}"),
+        )
+    app.console.print(_verify_table(results))
+    bad = sum(1 for r in results if not r.ok)
+    app.console.print(f"{len(results) - bad} of {len(results)} probes as planned")
+    if bad:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("name")
+@click.argument("host")
+@click.option("--copy", "copy", type=int, help="Copy number [default: 1, or the shared host].")
+@click.pass_obj
+def reset(app: AppContext, name: str, host: str, copy: int | None) -> None:
+    """Recreate HOST of range NAME fresh from its image."""
+    from range.lifecycle import reset as range_reset
+
+    container = range_reset(app.settings, app.engine, name, host, copy)
+    app.console.print(f"{container.host} (copy {container.copy}) recreated as {container.name}")
+
+
+@click.command()
+@click.argument("name")
+@click.argument("host")
+@click.option("--copy", "copy", type=int, help="Copy number [default: 1, or the shared host].")
+@click.pass_obj
+def shell(app: AppContext, name: str, host: str, copy: int | None) -> None:
+    """Open an interactive shell in HOST of range NAME."""
+    from range.lifecycle import shell_argv
+
+    argv = shell_argv(app.settings, app.engine, name, host, copy, sys.stdin.isatty())
+    os.execvp(argv[0], argv)  # noqa: S606 (an argument list; the shell owns the terminal)
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the root group."""
+    for command in (up, down, status, ranges, verify, reset, shell):
+        cli.add_command(command)
