@@ -118,6 +118,12 @@ class Plan:
                 return container
         raise KeyError(f"no host {host!r} in copy {copy}")
 
+    def container_named(self, name: str) -> ContainerPlan:
+        for container in self.containers:
+            if container.name == name:
+                return container
+        raise KeyError(f"no container {name!r}")
+
     def network(self, name: str) -> NetworkPlan:
         for network in self.networks:
             if network.name == name:
