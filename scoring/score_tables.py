@@ -24,5 +24,8 @@ class ScoreSnapshot(SQLModel, table=True):
     exercise_id: int = Field(foreign_key="exercise.id", index=True)
     formula_key: str  # formula name and a hash of its parameters
     tick: int
+    # Every fact with an id above this was unseen; one of them with tick <= ``tick``
+    # (recorded late, e.g. a report dated in the past) makes this snapshot stale.
+    max_fact_id: int = 0
     totals: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     state: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -145,16 +145,39 @@ def _feed(acc: Accumulator, rows: dict[int, list[FactRow]], first: int, last: in
 
 
 def _restore(conn: Connection, exercise_id: int, key: str, upto: int, acc: Accumulator) -> None:
-    query = (
-        select(SNAPSHOT.c.state)
-        .where(SNAPSHOT.c.exercise_id == exercise_id, SNAPSHOT.c.formula_key == key)
-        .where(SNAPSHOT.c.tick <= upto)
-        .order_by(SNAPSHOT.c.tick.desc())
-        .limit(1)
+    """Load the newest snapshot at or before ``upto`` that no late fact made stale."""
+    mine = (SNAPSHOT.c.exercise_id == exercise_id) & (SNAPSHOT.c.formula_key == key)
+    while upto >= 0:
+        query = (
+            select(SNAPSHOT.c.tick, SNAPSHOT.c.max_fact_id, SNAPSHOT.c.state)
+            .where(mine, SNAPSHOT.c.tick <= upto)
+            .order_by(SNAPSHOT.c.tick.desc())
+            .limit(1)
+        )
+        found = conn.execute(query).first()
+        if found is None:
+            return
+        tick, max_id, state = found
+        late = _earliest_tick_after(conn, exercise_id, int(max_id))
+        if late is None or late > tick:
+            acc.load_state(state)
+            return
+        upto = late - 1  # facts of tick ``late`` arrived after it was saved
+
+
+def _earliest_tick_after(conn: Connection, exercise_id: int, fact_id: int) -> int | None:
+    c = FACT_TABLE.c
+    query = select(func.min(c.tick)).where(
+        c.exercise_id == exercise_id, c.id > fact_id, c.kind.in_(SCORING_KINDS)
     )
-    state = conn.execute(query).scalar_one_or_none()
-    if state is not None:
-        acc.load_state(state)
+    value = conn.execute(query).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _max_fact_id(conn: Connection, exercise_id: int) -> int:
+    c = FACT_TABLE.c
+    value = conn.execute(select(func.max(c.id)).where(c.exercise_id == exercise_id)).scalar()
+    return int(value or 0)
 
 
 def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto: int) -> None:
@@ -163,6 +186,7 @@ def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto
         return
     first = acc.tick + 1
     with engine.connect() as conn:
+        seen = _max_fact_id(conn, exercise_id)
         rows = load_rows(conn, exercise_id, first, upto)
     snapshots = []
     for tick in range(first, upto + 1):
@@ -170,6 +194,7 @@ def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto
         totals = {team: sum(cats.values()) for team, cats in acc.totals().items()}
         snapshots.append(
             {
+                "max_fact_id": seen,
                 "exercise_id": exercise_id,
                 "formula_key": key,
                 "tick": tick,
@@ -179,6 +204,14 @@ def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto
         )
     try:
         with engine.begin() as conn:
+            # stale snapshots (see _restore) of the ticks recomputed here are replaced
+            conn.execute(
+                delete(SNAPSHOT).where(
+                    SNAPSHOT.c.exercise_id == exercise_id,
+                    SNAPSHOT.c.formula_key == key,
+                    SNAPSHOT.c.tick >= first,
+                )
+            )
             conn.execute(insert(SNAPSHOT), snapshots)
     except IntegrityError:
         pass  # another process saved the same ticks first: same facts, same snapshots

@@ -118,7 +118,8 @@ class FaustFormula(Accumulator):
 
     def state(self) -> dict[str, Any]:
         state = super().state()
-        state["live"] = self.live
+        # copies: states are kept (snapshots) while this accumulator moves on
+        state["live"] = {key: [v[0], v[1], list(v[2])] for key, v in self.live.items()}
         state["settled"] = {team: dict(cats) for team, cats in self.settled.items()}
         return state
 

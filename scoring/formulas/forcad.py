@@ -147,7 +147,10 @@ class ForcadFormula(Accumulator):
 
     def state(self) -> dict[str, Any]:
         state = super().state()
-        state["cells"] = {team: dict(services) for team, services in self.cells.items()}
+        state["cells"] = {
+            team: {name: list(values) for name, values in services.items()}
+            for team, services in self.cells.items()
+        }
         return state
 
     def load_state(self, state: Mapping[str, Any]) -> None:
