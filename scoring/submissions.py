@@ -102,7 +102,8 @@ class Submitter:
         verdicts = self._verify(team, flags, state, tick)
         accepted = {f"capture:{team}:{v.flag}": v for v in verdicts if v.answer is Answer.ACCEPTED}
         for key in self._existing(list(accepted)):
-            accepted.pop(key).answer = Answer.DUPLICATE
+            verdict = accepted.pop(key)
+            verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
         captures = [self._capture_row(team, tick, v, key, actor) for key, v in accepted.items()]
         try:
             with self.engine.begin() as conn:
