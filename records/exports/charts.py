@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import re
 
 import networkx as nx
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from range.scenario.models import Scenario
@@ -13,12 +15,18 @@ from records.scores import ScoreView
 _COLORS = {"red": "#c0392b", "blue": "#2471a3", "purple": "#7d3c98", "white": "#7f8c8d"}
 
 
-def _svg(figure: Figure) -> str:
+_ID = re.compile(r'(id="|href="#|url\(#)([^"\)]+)')
+
+
+def _svg(figure: Figure, prefix: str) -> str:
+    """Inline SVG; ids get ``prefix`` so several charts can share one page."""
     buffer = io.StringIO()
-    # No date metadata: the same data gives the same bytes.
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # Text as text (searchable in the PDF); no date metadata (repeatable output).
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": prefix}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype for inlining
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype for inlining
+    return _ID.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", text)
 
 
 def score_timeline(scores: ScoreView) -> str:
@@ -35,7 +43,7 @@ def score_timeline(scores: ScoreView) -> str:
     axes.grid(alpha=0.3)
     if roles:
         axes.legend(loc="upper left", fontsize="small")
-    return _svg(figure)
+    return _svg(figure, "timeline")
 
 
 def topology(scenario: Scenario) -> str:
@@ -60,4 +68,4 @@ def topology(scenario: Scenario) -> str:
         x, y = positions[node]
         axes.scatter([x], [y], s=900, marker=marker, color=color, edgecolors="#34495e", zorder=2)
         axes.annotate(attrs["label"], (x, y), ha="center", va="center", fontsize=8, zorder=3)
-    return _svg(figure)
+    return _svg(figure, "topology")
