@@ -23,7 +23,8 @@ from range.errors import NotFoundError, RecordError
 from scoring.tables import Exercise, Fact, FactKind, TeamEntry, utcnow
 
 FACT_TABLE = Fact.__table__  # type: ignore[attr-defined]
-CHECK_STATUSES = ("ok", "recovering", "corrupt", "mumble", "down", "check_failed")
+# The checker protocol's statuses (scoring.checkers.status) plus FAUST's RECOVERING.
+CHECK_STATUSES = ("OK", "RECOVERING", "CORRUPT", "MUMBLE", "DOWN", "CHECK_FAILED")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,9 @@ def record_check(
     actor: str = "scheduler",
 ) -> int:
     """A checker result for ``team``'s copy of ``host``/``service``."""
-    if status not in CHECK_STATUSES:
+    if status.upper() not in CHECK_STATUSES:
         raise RecordError(f"unknown check status {status!r}; expected one of {CHECK_STATUSES}")
+    status = status.upper()
     row = fact_row(
         _id(exercise),
         _tick(engine, exercise, tick),

@@ -84,7 +84,7 @@ def scoreboard(
     app.console.print(_table(board))
     for team, services in sorted(board.services.items()):
         line = "  ".join(
-            f"{svc} [{'green' if st == 'ok' else 'red'}]{st}[/]"
+            f"{svc} [{'green' if st.upper() == 'OK' else 'red'}]{st}[/]"
             for svc, st in sorted(services.items())
         )
         app.console.print(f"{team}: {line}")

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
-from range.scenario.models import Scenario
+from range.scenario.models import Scenario, Scope
 from scoring.tables import FactKind
 
 CATEGORIES = ("attack", "defense", "availability", "reports", "injects", "hints", "adjustments")
@@ -51,7 +51,9 @@ class Catalog:
     """Flag slots: index ``slot`` of a flag's claims points into these tuples.
 
     Order: hosts in scenario order, then each host's services (resp. objective
-    flags) in order. Whoever signs flags must use the same numbering.
+    flags) in order. Services count only on per-copy hosts (shared hosts have no
+    team to defend them); objective flags on every host. This is the numbering of
+    scoring.checkers.targets.service_slots and range.provision.inventory.flag_spots.
     """
 
     services: tuple[ServiceSlot, ...]
@@ -62,6 +64,7 @@ def flag_catalog(scenario: Scenario) -> Catalog:
     services = tuple(
         ServiceSlot(host, service.name)
         for host, spec in scenario.hosts.items()
+        if spec.scope is Scope.COPY
         for service in spec.services
     )
     objectives = tuple(

@@ -56,7 +56,7 @@ class FaustFormula(Accumulator):
             self.history[key].append(row)
 
     def on_check(self, row: FactRow) -> None:
-        value = SLA_VALUE.get(row.outcome or "", 0.0)
+        value = SLA_VALUE.get((row.outcome or "").lower(), 0.0)
         if value and row.team is not None:
             self.add(row.team, "availability", value * self.sla_unit, row, f"check {row.outcome}")
 

@@ -102,7 +102,7 @@ class ForcadFormula(Accumulator):
         service = f"{row.host}/{row.service}"
         cell = self.cell(row.team, service)
         cell[2] += 1
-        if row.outcome in PASSING:
+        if (row.outcome or "").lower() in PASSING:
             cell[3] += 1
             if self.record:
                 self.passed_checks[(row.team, service)].append(row)

@@ -35,7 +35,7 @@ class PointsFormula(Accumulator):
             self.add(row.target, "defense", -loss * points, row, f"lost {label}")
 
     def on_check(self, row: FactRow) -> None:
-        share = {"ok": 1.0, "recovering": RECOVERING_SHARE}.get(row.outcome or "", 0.0)
+        share = {"ok": 1.0, "recovering": RECOVERING_SHARE}.get((row.outcome or "").lower(), 0.0)
         if share and row.team is not None:
             points = share * self.params.weight("sla", 1.0)
             self.add(row.team, "availability", points, row, f"check {row.outcome}")

@@ -59,7 +59,7 @@ def test_incremental_equals_full_recompute(
     again = compute_scoreboard(db, exercise.name)
     rebuilt = {t.name: t.total for t in again.teams}
     assert rebuilt == pytest.approx({t.name: t.total for t in board.teams})
-    assert board.services["blue-1"] == {"web/shop": "ok", "web/api": "ok"}
+    assert board.services["blue-1"] == {"web/shop": "OK", "web/api": "OK"}
 
 
 def test_explain_sums_to_board(db: Engine, make_exercise: MakeExercise) -> None:

@@ -61,7 +61,7 @@ def test_submit_scoreboard_rescore(db: Engine, make_exercise: MakeExercise) -> N
     board = json.loads(out)
     red = next(t for t in board["teams"] if t["name"] == "red")
     assert red["categories"]["attack"] == pytest.approx(2 + 5)  # 1 + 1/1, first blood 5
-    assert board["services"] == {"blue-1": {"web/shop": "ok"}}
+    assert board["services"] == {"blue-1": {"web/shop": "OK"}}
     code, out = run(db, "scoreboard", exercise.name)
     assert code == 0 and "red" in out and "web/shop" in out
 
