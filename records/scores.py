@@ -20,6 +20,7 @@ class TeamLine:
     total: float
     rank: int
     categories: dict[str, float] = field(default_factory=dict)
+    copy: int = 0  # the copy the team defends, 0 for none
 
 
 @dataclass(frozen=True)
@@ -37,5 +38,6 @@ class ScoreView:
 def load_scores(engine: Engine, exercise_name: str, viewer_role: str = "white") -> ScoreView:
     """Team totals, ranks and timeline, from scoring's scoreboard."""
     board = compute_scoreboard(engine, exercise_name, viewer_role=viewer_role)
-    teams = [TeamLine(t.name, t.role, t.total, t.rank, dict(t.categories)) for t in board.teams]
+    teams = [TeamLine(t.name, t.role, t.total, t.rank, dict(t.categories), t.copy)
+             for t in board.teams]
     return ScoreView(teams, list(board.history))

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from range.errors import RecordError
+from records import audit
 from records.exports import (
     csv_export,
     defectdojo_export,
@@ -40,9 +41,9 @@ def exporters() -> dict[str, Exporter]:
 FORMATS = (*exporters(), "all")
 
 
-def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path,
+def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path, actor: str = "system",
            on_written: Callable[[str, list[Path]], None] | None = None) -> list[Path]:
-    """Write the exercise's records in ``fmt`` (or ``all``) into ``out_dir``."""
+    """Write the exercise's records in ``fmt`` (or ``all``) into ``out_dir``; audited."""
     table = exporters()
     if fmt != "all" and fmt not in table:
         raise RecordError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -57,4 +58,6 @@ def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path,
         written += paths
         if on_written is not None:
             on_written(name, paths)
+    audit.append(engine, exercise_name, actor, "records.export",
+                 {"format": fmt, "files": [p.name for p in written]})
     return written
