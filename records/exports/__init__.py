@@ -20,6 +20,7 @@ from records.exports import (
     xlsx_export,
 )
 from records.exports.data import ExportData, collect
+from records.findings import draft_from_facts
 
 Exporter = Callable[[ExportData, Path], list[Path]]
 
@@ -51,6 +52,7 @@ def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path, actor: s
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(f"cannot create output directory {out_dir}: {exc}") from exc
+    draft_from_facts(engine, exercise_name)  # exports show every finding due so far
     data = collect(engine, exercise_name)
     written: list[Path] = []
     for name in table if fmt == "all" else (fmt,):
