@@ -1,0 +1,67 @@
+"""Small helpers every page module shares: the current user, the exercise, auditing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+
+from range.scenario.models import Scenario
+from records import audit
+from scoring.exercise import get_exercise
+from scoring.ledger import TeamInfo, load_teams
+from scoring.tables import Exercise
+from webui.accounts import User
+from webui.app import web_context
+from webui.auth import current_user
+
+TEAM_ROLES = ("red", "blue")
+STAFF_ROLES = ("white", "admin")
+READ_ALL_ROLES = ("white", "admin", "auditor")
+
+
+def user() -> User:
+    """The logged-in user (views are guarded by ``require``, so there is one)."""
+    found = current_user()
+    if found is None:
+        abort(401)
+    return found
+
+
+def exercise(name: str) -> Exercise:
+    """The exercise called ``name``; NotFoundError (404 page) when there is none."""
+    return get_exercise(web_context().engine, name)
+
+
+def scenario_of(found: Exercise) -> Scenario:
+    return Scenario.model_validate(found.scenario)
+
+
+def teams_of(found: Exercise) -> list[TeamInfo]:
+    assert found.id is not None
+    return load_teams(web_context().engine, found.id)
+
+
+def own_team(found: Exercise) -> str:
+    """The team instance of a red/blue user; 403 when it plays no part in this exercise."""
+    me = user()
+    if not me.team or me.team not in {t.name for t in teams_of(found)}:
+        abort(403, description=f"your team {me.team!r} does not play in {found.name!r}")
+    return me.team
+
+
+def record_action(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:
+    """Append an audit entry for a change made through the web pages."""
+    details = {**details, "via": "web"}
+    audit.append(web_context().engine, exercise_name, user().username, action, details)
+
+
+def form_text(form: Any, key: str, limit: int = 10_000) -> str:
+    return str(form.get(key, "")).strip()[:limit]
+
+
+def form_float(form: Any, key: str) -> float:
+    try:
+        return float(str(form.get(key, "")).strip())
+    except ValueError:
+        abort(400, description=f"{key} must be a number")
