@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+
+from range.config import Settings
 from range.plan import (
     ContainerPlan,
     FirewallRulePlan,
@@ -21,6 +25,17 @@ from range.plan import (
 )
 
 PREFIX = "h4be"
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A range deployed by a fixture, with the settings and database it lives in."""
+
+    settings: Settings
+    engine: Engine
+    plan: Plan
+    scenario: Path
+
 
 FIREWALLED = """\
 schema: cyberrange/v1
@@ -149,5 +164,3 @@ def small_plan(range_name: str, octet: int = 43) -> Plan:
         services=(ServicePlan("ssh", 22, "tcp"),),
     )
     return Plan(range_name, "small", 1, (a, b), (gw, x, y))
-
-

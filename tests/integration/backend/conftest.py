@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from backend_support import write_firewalled  # type: ignore[import-not-found]
+from backend_support import Deployed, write_firewalled  # type: ignore[import-not-found]
 from sqlalchemy.engine import Engine
 
 from range.backends import get_backend
 from range.backends.base import Backend
 from range.config import Settings
-from range.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -29,14 +27,6 @@ def backend_name(request: pytest.FixtureRequest, docker_engine: None) -> str:
 @pytest.fixture
 def backend(backend_name: str) -> Backend:
     return get_backend(Settings(backend=backend_name, root=ROOT))
-
-
-@dataclass(frozen=True)
-class Deployed:
-    settings: Settings
-    engine: Engine
-    plan: Plan
-    scenario: Path
 
 
 @pytest.fixture(scope="module")
