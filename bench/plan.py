@@ -77,8 +77,10 @@ def main() -> None:
     after_plan = timed("plan (+ isolation check)", after_load)
     total = after_plan - start
     print(f"{'containers':<28} {len(plan.containers):7d}")
-    print(f"{'load + validate + plan':<28} {total:7.3f} s   (target < {TARGET_SECONDS} s: "
-          f"{'OK' if total < TARGET_SECONDS else 'MISSED'})")
+    print(
+        f"{'load + validate + plan':<28} {total:7.3f} s   (target < {TARGET_SECONDS} s: "
+        f"{'OK' if total < TARGET_SECONDS else 'MISSED'})"
+    )
     started = time.perf_counter()
     reaches = reachability(plan)
     timed(f"reachability ({len(reaches)} rows)", started)
