@@ -91,3 +91,17 @@ def test_sink_appends(engine: Engine) -> None:
 def test_append_needs_actor(engine: Engine) -> None:
     with pytest.raises(RecordError):
         audit.append(engine, "rec-audit", "", "x", {})
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine) -> None:
+    """Writers racing for the same sequence number retry; the chain stays whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(worker: int) -> None:
+        for i in range(10):
+            audit.append(engine, "rec-race", f"web:w{worker}", "race", {"i": i})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    verdict = audit.verify(engine, "rec-race")
+    assert verdict.ok and verdict.count == 40
