@@ -118,11 +118,13 @@ def other_port(model: Model, target: Target) -> int:
 def probe_set(plan: Plan) -> list[Probe]:
     """A small set of probes proving the firewall and copy isolation work.
 
-    Per source container: every service port and every port a firewall rule
-    names for an address it can try (one per destination subnet and port),
-    one port nobody allows per routed destination subnet, and copy-to-copy
+    Per source container: every TCP service port and every TCP port a
+    firewall rule names for an address it can try (one per destination
+    subnet and port; hosts with services are preferred over routers), one
+    port nobody allows per routed destination subnet, and copy-to-copy
     probes from copy 1 to copy 2 and back (one per source and foreign
-    network, expected denied). Deterministic order.
+    network, expected denied). TCP only: a UDP probe gets no reliable answer.
+    Deterministic order.
     """
     model = Model(plan)
     probes: list[Probe] = []
@@ -158,7 +160,7 @@ def _target_probes(
     wanted = services if target.direct else model.candidate_ports(target.container, target.address)
     for proto, port in wanted:
         key = (source, target.network, proto, port)
-        if key not in seen:
+        if proto == "tcp" and key not in seen:
             seen.add(key)
             kind = "service" if (proto, port) in services else "rule"
             result.append(_probe(model, source, target, proto, port, kind))
@@ -187,7 +189,8 @@ def _copy_probes(
                     continue
                 seen.add(key)
                 target = Target(container, network, address, direct=False)
-                service = container.services[0] if container.services else None
+                tcp = [s for s in container.services if s.protocol == "tcp"]
+                service = tcp[0] if tcp else None
                 proto, port = (
                     (service.protocol, service.port)
                     if service

@@ -108,3 +108,19 @@ def test_probe_set_of_one_copy_has_no_copy_probes() -> None:
     data = edit(PIVOT)
     plan = make_plan(Scenario.model_validate(data), copies=1)
     assert not [p for p in probe_set(plan) if p.kind == "copy"]
+
+
+def test_probes_are_tcp_only_but_udp_rules_are_modelled() -> None:
+    data = edit(DMZ)
+    data["hosts"]["web"]["services"].append({"name": "dns", "port": "53/udp"})  # type: ignore[index]
+    data["hosts"]["gw"]["firewall"]["allow"].append(  # type: ignore[index]
+        {"from": "internet", "to": "dmz", "ports": ["53/udp"]}
+    )
+    plan = make_plan(Scenario.model_validate(data))
+    assert {p.protocol for p in probe_set(plan)} == {"tcp"}
+    dns = [
+        r
+        for r in reachability(plan)
+        if (r.source, r.destination, r.port) == ("dmz-breach-attacker", "dmz-breach-c1-web", 53)
+    ]
+    assert [(r.protocol, r.allowed) for r in dns] == [("udp", True)]
