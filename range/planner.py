@@ -44,7 +44,20 @@ Addresses = dict[tuple[str, int], dict[tuple[int, str], IPv4Address]]
 
 
 def make_plan(scenario: Scenario, range_name: str | None = None, copies: int | None = None) -> Plan:
-    """The plan of ``scenario`` as range ``range_name`` (default: the scenario's name)."""
+    """The plan of ``scenario`` as range ``range_name`` (default: the scenario's name).
+
+    Raises PlanError for a scenario that cannot be planned, or whose copies
+    could reach each other.
+    """
+    plan = draft_plan(scenario, range_name, copies)
+    check_isolation(plan)
+    return plan
+
+
+def draft_plan(
+    scenario: Scenario, range_name: str | None = None, copies: int | None = None
+) -> Plan:
+    """``make_plan`` without the copy-isolation check (for diagnostics and tests)."""
     if copies is not None:
         if copies < 1:
             raise PlanError(f"copies must be at least 1, got {copies}")
@@ -60,15 +73,13 @@ def make_plan(scenario: Scenario, range_name: str | None = None, copies: int | N
     containers = _containers(name, scenario, segments, addresses, count)
     containers = with_routes(containers, networks, count)
     containers = _with_firewalls(containers, scenario, networks, segments, count)
-    plan = Plan(
+    return Plan(
         range=name,
         scenario=scenario.name,
         copies=count,
         networks=tuple(sorted(networks, key=lambda n: n.copy)),
         containers=tuple(containers),
     )
-    check_isolation(plan)
-    return plan
 
 
 def _copies_of(scope: Scope, count: int) -> range:
