@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from range.plan import ContainerPlan, NetworkPlan, Plan
+from range.scenario.models import Scenario
 
 KIND_NETWORK = "network"
 KIND_CONTAINER = "container"
@@ -26,6 +27,16 @@ def plan_graph(plan: Plan, copy: int | None = None) -> nx.Graph:
     networks = [n for n in plan.networks if keep is None or n.copy in keep]
     containers = [c for c in plan.containers if keep is None or c.copy in keep]
     return build_graph(networks, containers)
+
+
+def scenario_graph(
+    scenario: Scenario, copy: int | None = None, copies: int | None = None
+) -> nx.Graph:
+    """``plan_graph`` of the scenario's plan (named after the scenario)."""
+    # The planner builds on this module, so it is imported only when needed.
+    from range.planner import make_plan
+
+    return plan_graph(make_plan(scenario, copies=copies), copy)
 
 
 def copy_graphs(plan: Plan) -> dict[int, nx.Graph]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import networkx as nx
+
 from range.plan import Plan
+from range.scenario.models import Scenario
+from range.topology import scenario_graph
 
 
 def _routes(plan: Plan, host: str, copy: int) -> dict[str, str]:
@@ -58,3 +62,17 @@ def test_routers_in_a_row_get_routes_beyond_the_next_router(pivot_plan: Plan) ->
         "203.0.113.0/24": pivot_plan.container("core", 1).address_on("pivot-c1-internal"),
     }
     assert _routes(pivot_plan, "attacker", 0)["10.1.2.0/24"] == edge_internet
+
+
+def test_topology_graph_of_one_copy_holds_it_and_the_shared_part(dmz: Scenario) -> None:
+    graph = scenario_graph(dmz, copy=2)
+    assert "dmz-breach-internet" in graph and "dmz-breach-c2-web" in graph
+    assert "dmz-breach-c1-web" not in graph and "dmz-breach-c1-dmz" not in graph
+    assert graph.edges["dmz-breach-c2-web", "dmz-breach-c2-dmz"]["address"] == "10.2.1.10"
+    assert graph.nodes["dmz-breach-c2-gw"]["router"] is True
+    assert graph.nodes["dmz-breach-c2-dmz"]["subnet"] == "10.2.1.0/24"
+    whole = scenario_graph(dmz, copies=3)
+    assert "dmz-breach-c3-db" in whole and "dmz-breach-c1-db" in whole
+    # web reaches db only through the router
+    path = nx.shortest_path(graph, "dmz-breach-c2-web", "dmz-breach-c2-db")
+    assert "dmz-breach-c2-gw" in path
