@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -91,11 +92,51 @@ def fact_row(exercise_id: int, tick: int, kind: FactKind, **fields: Any) -> dict
     return row
 
 
+def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany of complete fact rows (from :func:`fact_row`) on ``conn``.
+
+    The statement is SQLAlchemy Core's insert into ``Fact.__table__`` compiled
+    for the connection's dialect, and values go through SQLAlchemy's own bind
+    processors (enum, JSON, datetime) — cached where values repeat. This skips
+    Core's generic per-row parameter handling, which costs more than the
+    database's insert itself when submissions record thousands of rows a second.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    names = [c.name for c in FACT_TABLE.columns if c.name != "id"]
+    compiled = insert(FACT_TABLE).compile(dialect=dialect, column_keys=names)
+    order = list(compiled.positiontup) if compiled.positiontup else names
+    special: list[tuple[int, Any, dict[Any, Any] | None]] = []
+    for index, name in enumerate(order):
+        column_type = FACT_TABLE.c[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            special.append((index, process, None if name == "data" else {}))
+    get = itemgetter(*order)
+    params: list[Any] = []
+    for row in rows:
+        values = list(get(row))
+        for index, process, cache in special:
+            value = values[index]
+            if value is None:
+                continue
+            if cache is None:
+                values[index] = process(value)
+            else:
+                done = cache.get(value)
+                if done is None:
+                    done = cache[value] = process(value)
+                values[index] = done
+        params.append(values if compiled.positiontup else dict(zip(order, values, strict=True)))
+    conn.exec_driver_sql(compiled.string, [tuple(p) if isinstance(p, list) else p for p in params])
+
+
 def append(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
     """Insert fact rows (from :func:`fact_row`) in one transaction."""
     if rows:
         with engine.begin() as conn:
-            conn.execute(insert(FACT_TABLE), list(rows))
+            insert_rows(conn, rows)
 
 
 def append_one(engine: Engine, row: dict[str, Any]) -> int:

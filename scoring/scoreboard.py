@@ -15,9 +15,12 @@ are a cache keyed by formula and parameters; the ledger is the truth.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, delete, func, insert, literal_column, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -48,6 +51,7 @@ SCORING_KINDS = (
 )
 STATUS_WINDOW = 3  # ticks searched back for the last check result of each service
 SNAPSHOT = ScoreSnapshot.__table__  # type: ignore[attr-defined]
+EMPTY: dict[str, Any] = MappingProxyType({})  # type: ignore[assignment]  # shared, read-only
 
 
 @dataclass(frozen=True)
@@ -120,23 +124,63 @@ def _view(
     return _View(complete, current, False)
 
 
+def _data(raw: Any) -> dict[str, Any]:
+    # JSON arrives as text (SQLite) or already parsed (psycopg); most facts have none.
+    if isinstance(raw, dict):
+        return raw
+    return EMPTY if raw is None or raw == "{}" else dict(json.loads(raw))
+
+
 def load_rows(
-    conn: Connection, exercise_id: int, first: int, last: int
+    conn: Connection, exercise_id: int, first: int, last: int, *, sum_checks: bool = False
 ) -> dict[int, list[FactRow]]:
-    """Scoring facts of ticks ``first..last``, grouped by tick, in (tick, id) order."""
+    """Scoring facts of ticks ``first..last``, grouped by tick, in (tick, id) order.
+
+    ``sum_checks``: instead of one row per check, one row per team, service and
+    outcome with its ``count``, filed under tick ``last``. Every formula scores
+    checks additively and independently of order, so totals are unchanged; only
+    score lines (explain) and per-tick history need the single rows.
+    """
     c = FACT_TABLE.c
+    kinds = [k for k in SCORING_KINDS if not (sum_checks and k is FactKind.CHECK)]
     query = (
         select(
-            c.id, c.tick, c.kind, c.team, c.target, c.host, c.service, c.outcome, c.points, c.data
+            c.id,
+            c.tick,
+            c.kind,
+            c.team,
+            c.target,
+            c.host,
+            c.service,
+            c.outcome,
+            c.points,
+            type_coerce(c.data, String),
         )
         .where(c.exercise_id == exercise_id, c.tick >= first, c.tick <= last)
-        .where(c.kind.in_(SCORING_KINDS))
+        .where(c.kind.in_(kinds))
         .order_by(c.tick, c.id)
     )
     grouped: dict[int, list[FactRow]] = {}
-    for row in conn.execute(query):
-        grouped.setdefault(row[1], []).append(FactRow._make(row))
+    for fid, tick, kind, team, target, host, service, outcome, points, raw in conn.execute(query):
+        row = FactRow(fid, tick, kind, team, target, host, service, outcome, points, _data(raw))
+        grouped.setdefault(tick, []).append(row)
+    if sum_checks:
+        grouped.setdefault(last, []).extend(_check_counts(conn, exercise_id, first, last))
     return grouped
+
+
+def _check_counts(conn: Connection, exercise_id: int, first: int, last: int) -> list[FactRow]:
+    c = FACT_TABLE.c
+    query = (
+        select(c.team, c.host, c.service, c.outcome, func.count())
+        .where(c.exercise_id == exercise_id, c.kind == FactKind.CHECK)
+        .where(c.tick >= first, c.tick <= last)
+        .group_by(c.team, c.host, c.service, c.outcome)
+    )
+    return [
+        FactRow(0, last, FactKind.CHECK, team, team, host, service, outcome, None, EMPTY, count)
+        for team, host, service, outcome, count in conn.execute(query)
+    ]
 
 
 def _feed(acc: Accumulator, rows: dict[int, list[FactRow]], first: int, last: int) -> None:
@@ -166,18 +210,20 @@ def _restore(conn: Connection, exercise_id: int, key: str, upto: int, acc: Accum
 
 
 def _earliest_tick_after(conn: Connection, exercise_id: int, fact_id: int) -> int | None:
+    """Lowest tick among this exercise's facts newer than ``fact_id`` (any kind)."""
     c = FACT_TABLE.c
+    # "+exercise_id" keeps SQLite on the primary key range (only the newest facts)
+    # instead of scanning every fact of the exercise through the kind/tick index.
     query = select(func.min(c.tick)).where(
-        c.exercise_id == exercise_id, c.id > fact_id, c.kind.in_(SCORING_KINDS)
+        c.id > fact_id, literal_column("+fact.exercise_id") == exercise_id
     )
     value = conn.execute(query).scalar_one_or_none()
     return None if value is None else int(value)
 
 
-def _max_fact_id(conn: Connection, exercise_id: int) -> int:
-    c = FACT_TABLE.c
-    value = conn.execute(select(func.max(c.id)).where(c.exercise_id == exercise_id)).scalar()
-    return int(value or 0)
+def _max_fact_id(conn: Connection) -> int:
+    # Ids are global: the newest fact id overall is a watermark for every exercise.
+    return int(conn.execute(select(func.max(FACT_TABLE.c.id))).scalar() or 0)
 
 
 def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto: int) -> None:
@@ -186,7 +232,7 @@ def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto
         return
     first = acc.tick + 1
     with engine.connect() as conn:
-        seen = _max_fact_id(conn, exercise_id)
+        seen = _max_fact_id(conn)
         rows = load_rows(conn, exercise_id, first, upto)
     snapshots = []
     for tick in range(first, upto + 1):
@@ -221,12 +267,12 @@ def _history(
     conn: Connection, exercise_id: int, key: str, upto: int
 ) -> list[tuple[int, dict[str, float]]]:
     query = (
-        select(SNAPSHOT.c.tick, SNAPSHOT.c.totals)
+        select(SNAPSHOT.c.tick, type_coerce(SNAPSHOT.c.totals, String))
         .where(SNAPSHOT.c.exercise_id == exercise_id, SNAPSHOT.c.formula_key == key)
         .where(SNAPSHOT.c.tick <= upto)
         .order_by(SNAPSHOT.c.tick)
     )
-    return [(int(tick), dict(totals)) for tick, totals in conn.execute(query)]
+    return [(int(tick), _data(totals)) for tick, totals in conn.execute(query)]
 
 
 def service_status(conn: Connection, exercise_id: int, tick: int) -> dict[str, dict[str, str]]:
@@ -255,6 +301,42 @@ def rank(params: GameParams, totals: dict[str, dict[str, float]]) -> list[TeamSc
     return result
 
 
+@dataclass(frozen=True)
+class _Game:
+    exercise: Exercise
+    scenario: Scenario
+    params: GameParams
+
+    @property
+    def id(self) -> int:
+        assert self.exercise.id is not None
+        return self.exercise.id
+
+
+def _game(engine: Engine, exercise_name: str) -> _Game:
+    exercise = load_exercise(engine, exercise_name)
+    scenario = Scenario.model_validate(exercise.scenario)
+    return _Game(exercise, scenario, game_params(exercise, scenario, engine))
+
+
+def _saved_scores(engine: Engine, game: _Game, formula: str, upto: int) -> Accumulator:
+    """Scores after tick ``upto`` from the newest valid snapshot plus newer ticks."""
+    key = game.params.key(formula)
+    acc = new_accumulator(formula, game.params)
+    with engine.connect() as conn:
+        _restore(conn, game.id, key, upto, acc)
+    _catch_up(engine, game.id, key, acc, upto)
+    return acc
+
+
+def update_scores(engine: Engine, exercise_name: str, formula: str | None = None) -> int:
+    """Save snapshots up to the last complete tick (the clock may call this after
+    each tick so boards only read); returns that tick."""
+    game = _game(engine, exercise_name)
+    view = _view(game.exercise, game.scenario, "white", None)
+    return _saved_scores(engine, game, formula or game.exercise.formula, view.saved).tick
+
+
 def compute_scoreboard(
     engine: Engine,
     exercise_name: str,
@@ -265,30 +347,22 @@ def compute_scoreboard(
     """The board for a viewer of ``viewer_role``: teams and other roles see the
     frozen board during a score freeze; white team, auditors and admins the live one.
     ``frozen_at_tick`` shows the board as it was after that tick, for anyone."""
-    exercise = load_exercise(engine, exercise_name)
-    assert exercise.id is not None
-    scenario = Scenario.model_validate(exercise.scenario)
-    params = game_params(exercise, scenario, engine)
-    name = formula or exercise.formula
-    key = params.key(name)
-    view = _view(exercise, scenario, viewer_role, frozen_at_tick)
-    acc = new_accumulator(name, params)
+    game = _game(engine, exercise_name)
+    name = formula or game.exercise.formula
+    view = _view(game.exercise, game.scenario, viewer_role, frozen_at_tick)
+    acc = _saved_scores(engine, game, name, view.saved)
     with engine.connect() as conn:
-        _restore(conn, exercise.id, key, view.saved, acc)
-    _catch_up(engine, exercise.id, key, acc, view.saved)
-    with engine.connect() as conn:
-        history = _history(conn, exercise.id, key, view.saved)
+        history = _history(conn, game.id, game.params.key(name), view.saved)
         if view.last > acc.tick:  # the running tick: applied, never saved
-            live = new_accumulator(name, params)
+            live = new_accumulator(name, game.params)
             live.load_state(acc.state())
             first = acc.tick + 1
-            _feed(live, load_rows(conn, exercise.id, first, view.last), first, view.last)
+            _feed(live, load_rows(conn, game.id, first, view.last), first, view.last)
             acc = live
             history.append((view.last, {t: sum(c.values()) for t, c in acc.totals().items()}))
-        services = service_status(conn, exercise.id, view.last)
-    return Scoreboard(
-        exercise.name, view.last, view.frozen, name, rank(params, acc.totals()), services, history
-    )
+        services = service_status(conn, game.id, view.last)
+    teams = rank(game.params, acc.totals())
+    return Scoreboard(game.exercise.name, view.last, view.frozen, name, teams, services, history)
 
 
 def recompute(
@@ -299,14 +373,11 @@ def recompute(
     record: bool = False,
 ) -> Accumulator:
     """Feed every fact up to tick ``upto`` (default: the current tick) to a fresh formula."""
-    exercise = load_exercise(engine, exercise_name)
-    assert exercise.id is not None
-    scenario = Scenario.model_validate(exercise.scenario)
-    params = game_params(exercise, scenario, engine)
-    last = exercise.current_tick if upto is None else upto
-    acc = new_accumulator(formula or exercise.formula, params, record=record)
+    game = _game(engine, exercise_name)
+    last = game.exercise.current_tick if upto is None else upto
+    acc = new_accumulator(formula or game.exercise.formula, game.params, record=record)
     with engine.connect() as conn:
-        _feed(acc, load_rows(conn, exercise.id, 0, last), 0, last)
+        _feed(acc, load_rows(conn, game.id, 0, last, sum_checks=not record), 0, last)
     return acc
 
 
@@ -320,9 +391,8 @@ def explain(
 ) -> list[ScoreLine]:
     """The lines behind ``team``'s ``category`` score on the board this viewer sees;
     their points sum to that category's score."""
-    exercise = load_exercise(engine, exercise_name)
-    scenario = Scenario.model_validate(exercise.scenario)
-    view = _view(exercise, scenario, viewer_role, None)
+    game = _game(engine, exercise_name)
+    view = _view(game.exercise, game.scenario, viewer_role, None)
     acc = recompute(engine, exercise_name, formula, upto=view.last, record=True)
     lines = [ln for ln in acc.all_lines() if ln.team == team and ln.category == category]
     return sorted(lines, key=lambda ln: (ln.tick, ln.fact_id or 0))

@@ -19,19 +19,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from range.scenario.models import Role, Scenario
 from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
 from scoring.formulas.base import Catalog, flag_catalog
-from scoring.ledger import FACT_TABLE, TeamInfo, fact_row, load_exercise, load_teams
+from scoring.ledger import (
+    FACT_TABLE,
+    TeamInfo,
+    fact_row,
+    insert_rows,
+    load_exercise,
+    load_teams,
+)
 from scoring.ratelimit import RateLimiter
-from scoring.tables import Exercise, ExerciseState, FactKind
+from scoring.tables import Exercise, ExerciseState, FactKind, utcnow
 
 MAX_FLAG_CHARS = 128  # longer input is recorded truncated: floods must not bloat the ledger
 _LOOKUP_CHUNK = 500
@@ -104,13 +112,17 @@ class Submitter:
         for key in self._existing(list(accepted)):
             verdict = accepted.pop(key)
             verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
-        captures = [self._capture_row(team, tick, v, key, actor) for key, v in accepted.items()]
+        now = utcnow()
+        captures = [
+            self._capture_row(team, tick, v, key, actor, now) for key, v in accepted.items()
+        ]
+        answers = [self._answer_row(team, tick, v, actor, now) for v in verdicts]
         try:
             with self.engine.begin() as conn:
                 self._insert(conn, captures)
-                self._insert(conn, [self._answer_row(team, tick, v, actor) for v in verdicts])
+                self._insert(conn, answers)
         except IntegrityError:
-            self._replay(team, tick, verdicts, accepted, captures, actor)
+            self._replay(verdicts, accepted, captures, answers)
         return [SubmissionResult(v.flag, v.answer, v.message) for v in verdicts]
 
     def _state(self, conn: Connection) -> tuple[ExerciseState, int]:
@@ -189,17 +201,14 @@ class Submitter:
 
     @staticmethod
     def _insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            conn.execute(insert(FACT_TABLE), rows)
+        insert_rows(conn, rows)
 
     def _replay(
         self,
-        team: str,
-        tick: int,
         verdicts: list[_Verdict],
         accepted: dict[str, _Verdict],
         captures: list[dict[str, Any]],
-        actor: str | None,
+        answers: list[dict[str, Any]],
     ) -> None:
         # One short transaction per capture: the unique constraint decides each one.
         # (Per-row transactions rather than SAVEPOINTs: pysqlite's SAVEPOINT handling
@@ -211,10 +220,18 @@ class Submitter:
             except IntegrityError:
                 verdict = accepted[row["dedup_key"]]
                 verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
+                index = verdicts.index(verdict)
+                answers[index] = {
+                    **answers[index],
+                    "outcome": verdict.answer.value,
+                    "message": verdict.message,
+                }
         with self.engine.begin() as conn:
-            self._insert(conn, [self._answer_row(team, tick, v, actor) for v in verdicts])
+            self._insert(conn, answers)
 
-    def _answer_row(self, team: str, tick: int, v: _Verdict, actor: str | None) -> dict[str, Any]:
+    def _answer_row(
+        self, team: str, tick: int, v: _Verdict, actor: str | None, now: datetime
+    ) -> dict[str, Any]:
         return fact_row(
             self.exercise_id,
             tick,
@@ -227,10 +244,11 @@ class Submitter:
             actor=actor or team,
             message=v.message,
             data={"flag": v.flag},
+            created_at=now,
         )
 
     def _capture_row(
-        self, team: str, tick: int, v: _Verdict, key: str, actor: str | None
+        self, team: str, tick: int, v: _Verdict, key: str, actor: str | None, now: datetime
     ) -> dict[str, Any]:
         claims = v.claims
         assert claims is not None  # accepted verdicts carry claims
@@ -253,4 +271,5 @@ class Submitter:
             actor=actor or team,
             data=data,
             dedup_key=key,
+            created_at=now,
         )

@@ -124,6 +124,7 @@ class FactRow(NamedTuple):
     outcome: str | None
     points: float | None
     data: dict[str, Any]
+    times: int = 1  # checks may arrive summed (see scoring.scoreboard.load_rows)
 
 
 @dataclass(frozen=True, slots=True)

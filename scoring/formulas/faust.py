@@ -58,7 +58,8 @@ class FaustFormula(Accumulator):
     def on_check(self, row: FactRow) -> None:
         value = SLA_VALUE.get((row.outcome or "").lower(), 0.0)
         if value and row.team is not None:
-            self.add(row.team, "availability", value * self.sla_unit, row, f"check {row.outcome}")
+            points = value * self.sla_unit * row.times
+            self.add(row.team, "availability", points, row, f"check {row.outcome}")
 
     def end_tick(self, tick: int) -> None:
         # A flag is final once it can no longer be submitted at the next tick.

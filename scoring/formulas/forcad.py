@@ -101,9 +101,9 @@ class ForcadFormula(Accumulator):
             return
         service = f"{row.host}/{row.service}"
         cell = self.cell(row.team, service)
-        cell[2] += 1
+        cell[2] += row.times
         if (row.outcome or "").lower() in PASSING:
-            cell[3] += 1
+            cell[3] += row.times
             if self.record:
                 self.passed_checks[(row.team, service)].append(row)
 

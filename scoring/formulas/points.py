@@ -37,5 +37,5 @@ class PointsFormula(Accumulator):
     def on_check(self, row: FactRow) -> None:
         share = {"ok": 1.0, "recovering": RECOVERING_SHARE}.get((row.outcome or "").lower(), 0.0)
         if share and row.team is not None:
-            points = share * self.params.weight("sla", 1.0)
+            points = share * self.params.weight("sla", 1.0) * row.times
             self.add(row.team, "availability", points, row, f"check {row.outcome}")
