@@ -1,0 +1,33 @@
+"""The JSON API under /api/v1: every route is declared with
+:func:`webui.api.registry.api_route` in the modules below, and the blueprint
+and the OpenAPI document (/api/v1/openapi.json) are built from them."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from flask import Blueprint
+
+from webui.api import submitters
+from webui.api.registry import blueprint
+
+ROUTE_MODULES = (
+    "webui.api.openapi",
+    "webui.api.people",
+    "webui.api.exercises",
+    "webui.api.flags",
+    "webui.api.incidents",
+    "webui.api.records",
+    "webui.api.staff",
+)
+
+
+def blueprints() -> list[Blueprint]:
+    bp = blueprint(importlib.import_module(name) for name in ROUTE_MODULES)
+
+    def setup(state: Any) -> None:
+        submitters.install(state.app)
+
+    bp.record_once(setup)
+    return [bp]

@@ -1,0 +1,66 @@
+"""What every API module shares: the caller, the exercise, team scoping, auditing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy.engine import Engine
+
+from records import audit
+from scoring.exercise import get_exercise
+from scoring.ledger import load_teams
+from scoring.tables import Exercise
+from webui.accounts import User
+from webui.app import web_context
+from webui.errors import ApiError
+
+ALL_ROLES = frozenset({"admin", "white", "red", "blue", "auditor"})
+STAFF = frozenset({"white", "admin"})
+READERS = frozenset({"white", "admin", "auditor"})
+
+
+def engine() -> Engine:
+    return web_context().engine
+
+
+def caller() -> User:
+    """The authenticated user (the registry checked there is one)."""
+    user: User | None = g.get("user")
+    if user is None:
+        raise ApiError(401, "unauthorized", "log in, or send 'Authorization: Bearer <token>'")
+    return user
+
+
+def reads_all() -> bool:
+    return str(caller().role) in READERS
+
+
+def exercise(name: str) -> Exercise:
+    """The exercise (NotFoundError answers 404)."""
+    return get_exercise(engine(), name)
+
+
+def team_names(found: Exercise) -> set[str]:
+    assert found.id is not None
+    return {t.name for t in load_teams(engine(), found.id)}
+
+
+def own_team(found: Exercise) -> str:
+    """The caller's team instance; 403 when it plays no part in this exercise."""
+    me = caller()
+    if not me.team or me.team not in team_names(found):
+        raise ApiError(403, "not_in_exercise",
+                       f"your team {me.team!r} does not play in {found.name!r}")
+    return me.team
+
+
+def check_team(found: Exercise, team: str, field: str = "team") -> str:
+    if team not in team_names(found):
+        raise ApiError(422, "unknown_team", f"no team {team!r} in {found.name!r}", field)
+    return team
+
+
+def record(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:
+    """The audit entry of a change made through the API (actor: the username)."""
+    audit.append(engine(), exercise_name, caller().username, action, {**details, "via": "api"})

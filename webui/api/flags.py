@@ -1,0 +1,73 @@
+"""Flag submission (red teams) and the submissions they made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from scoring.ledger import FACT_TABLE
+from scoring.submissions import Answer
+from scoring.tables import FactKind
+from webui.api.common import READERS, caller, check_team, engine, exercise, own_team, record
+from webui.api.models import FlagBatch, TeamPageQuery
+from webui.api.registry import api_route
+from webui.api.submitters import pool
+from webui.errors import ApiError
+
+X = "/exercises/<ex>"
+
+
+@api_route("POST", f"{X}/flags", roles={"red"}, body=FlagBatch, tag="flags",
+           summary="Submit flags",
+           response="one answer per flag, in order: accepted, invalid, expired, own, "
+                    "duplicate, not-allowed or rate-limited; every answer is recorded")
+def submit_flags(ex: str, body: FlagBatch) -> dict[str, Any]:
+    me = caller()
+    # The cached submitter knows the exercise and its teams: no exercise read per call.
+    submitter = pool().get(engine(), ex)
+    if me.team not in submitter.teams:
+        submitter = pool().get(engine(), ex, exercise(ex).id)
+        if me.team not in submitter.teams:
+            own_team(exercise(ex))  # answers 403 naming the team
+    assert me.team is not None
+    results = submitter.submit(me.team, body.flags, actor=f"api:{me.username}")
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.answer] = counts.get(result.answer, 0) + 1
+    record(ex, "flags.submit", {"team": me.team, "flags": len(results),
+                                "accepted": counts.get(Answer.ACCEPTED, 0)})
+    return {
+        "team": me.team,
+        "counts": counts,
+        "results": [{"flag": r.flag, "answer": str(r.answer), "message": r.message}
+                    for r in results],
+    }
+
+
+@api_route("GET", f"{X}/submissions", roles=READERS | {"red"}, query=TeamPageQuery,
+           tag="flags", summary="List submissions",
+           response="answered submissions, newest first; red teams see only their own")
+def list_submissions(ex: str, query: TeamPageQuery) -> dict[str, Any]:
+    found = exercise(ex)
+    if str(caller().role) in READERS:
+        team = check_team(found, query.team) if query.team else None
+    else:
+        team = own_team(found)
+        if query.team not in (None, team):
+            raise ApiError(403, "other_team", "red teams see only their own submissions", "team")
+    c = FACT_TABLE.c
+    statement = select(c.id, c.tick, c.team, c.target, c.outcome, c.message, c.data,
+                       c.actor, c.created_at).where(
+        c.exercise_id == found.id, c.kind == FactKind.SUBMISSION)
+    if team is not None:
+        statement = statement.where(c.team == team)
+    statement = statement.order_by(c.id.desc()).limit(query.limit).offset(query.offset)
+    with engine().connect() as conn:
+        rows = conn.execute(statement).all()
+    return {"submissions": [
+        {"id": r.id, "tick": r.tick, "team": r.team, "target": r.target, "answer": r.outcome,
+         "message": r.message, "flag": (r.data or {}).get("flag"), "actor": r.actor,
+         "at": r.created_at.isoformat() if r.created_at else None}
+        for r in rows
+    ]}

@@ -1,0 +1,139 @@
+"""Request models of the API: strict JSON, unknown fields refused (422 naming them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from webui.accounts import UserRole
+
+MAX_FLAGS_PER_REQUEST = 5000
+
+Text = Annotated[str, StringConstraints(max_length=2000)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class Strict(BaseModel):
+    """JSON bodies: exact types, no extra fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Lax(BaseModel):
+    """Query strings and form fields arrive as text: convert, but no extra fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FlagBatch(Strict):
+    flags: list[Annotated[str, StringConstraints(max_length=512)]] = Field(
+        min_length=1, max_length=MAX_FLAGS_PER_REQUEST,
+        description=f"1 to {MAX_FLAGS_PER_REQUEST} flags; each gets its own answer, in order.",
+    )
+
+
+class Observable(Strict):
+    type: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    value: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class IncidentBody(Strict):
+    """An incident report (TheHive / NIST SP 800-61 / RSIT fields)."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    description: Annotated[str, StringConstraints(max_length=20_000)] = ""
+    severity: Literal["Info", "Low", "Medium", "High", "Critical"] = "Medium"
+    tlp: Literal["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] = "AMBER"
+    pap: Literal["CLEAR", "GREEN", "AMBER", "RED"] = "AMBER"
+    rsit_class: Name = "other"
+    rsit_type: Name = "undetermined"
+    start: datetime | None = None
+    end: datetime | None = None
+    techniques: list[Name] = Field(default_factory=list, max_length=50)
+    hosts: list[Name] = Field(default_factory=list, max_length=50)
+    observables: list[Observable] = Field(default_factory=list, max_length=200)
+
+
+class EvidenceForm(Lax):
+    """Multipart form fields sent with evidence files (the files go in ``file``)."""
+
+    note: Text = ""
+
+
+class FindingConfirm(Strict):
+    """Optional edits applied while confirming a finding."""
+
+    title: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    severity: Literal["Info", "Low", "Medium", "High", "Critical"] | None = None
+    mitigation: Text | None = None
+    impact: Text | None = None
+
+
+class InjectBody(Strict):
+    to: Name = Field("all", description="a team instance, a role, a base team name, or all")
+    message: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+
+
+class HintBody(Strict):
+    team: Name
+    hint: Name = Field(description="the id of one of the scenario's hints")
+
+
+class AdjustmentBody(Strict):
+    team: Name
+    points: float
+    reason: Reason
+
+
+class InjectGradeBody(Strict):
+    team: Name
+    inject: Name = Field(description="the inject's reference")
+    points: float
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ReportGradeBody(Strict):
+    incident_id: int
+    accept: bool
+    points: float | None = Field(None, description="default: the scenario's report points")
+    reason: Reason
+
+
+class TokenBody(Strict):
+    label: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class UserBody(Strict):
+    username: Name
+    password: Annotated[str, StringConstraints(min_length=8, max_length=1000)]
+    role: UserRole
+    team: Name | None = None
+    display_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    email: Annotated[str, StringConstraints(max_length=320)] = ""
+
+
+class UserChange(Strict):
+    active: bool | None = None
+    team: Name | None = None
+
+
+class ExplainQuery(Lax):
+    team: Name
+    category: Name
+
+
+class PageQuery(Lax):
+    limit: int = Field(500, ge=1, le=10_000)
+    offset: int = Field(0, ge=0)
+
+
+class TeamPageQuery(PageQuery):
+    team: Name | None = None
+
+
+class ExportQuery(Lax):
+    part: Annotated[str, StringConstraints(max_length=64)] = ""

@@ -1,0 +1,78 @@
+"""Flag submitters of one application: one per exercise, shared by all threads.
+
+A :class:`scoring.submissions.Submitter` caches the flag codec, the teams and
+the flag catalog, so it must outlive a request. Its only unsynchronised state
+is the per-team rate limiter, so the submitter gets a locked limiter and
+threads submit concurrently (the database's unique key decides races).
+
+The pool lives on ``app.extensions`` under the key the pages use too
+(:data:`webui.submitting.POOL_KEY`), so a team has one rate bucket whether it
+submits from the page or the API.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+
+from scoring.ratelimit import DEFAULT_BURST, DEFAULT_RATE, RateLimiter
+from scoring.submissions import SubmissionResult, Submitter
+from webui.submitting import POOL_KEY
+
+RATE_SETTING = "CYBERRANGE_FLAG_RATE"  # flags per second and team, sustained
+BURST_SETTING = "CYBERRANGE_FLAG_BURST"
+
+
+@dataclass
+class LockedLimiter(RateLimiter):
+    """The token buckets, safe to share between threads."""
+
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def allow(self, team: str, wanted: int) -> int:
+        with self._lock:
+            return super().allow(team, wanted)
+
+
+class SubmitterPool:
+    def __init__(self, rate: float = DEFAULT_RATE, burst: float = DEFAULT_BURST) -> None:
+        self.rate, self.burst = rate, burst
+        self._lock = threading.Lock()
+        self._submitters: dict[str, Submitter] = {}
+
+    def get(self, engine: Engine, exercise_name: str, exercise_id: int | None = None) -> Submitter:
+        """The exercise's submitter; a new one when the exercise was recreated."""
+        with self._lock:
+            found = self._submitters.get(exercise_name)
+            if found is None or (exercise_id is not None and found.exercise_id != exercise_id):
+                limiter = LockedLimiter(rate=self.rate, burst=self.burst)
+                found = Submitter(engine, exercise_name, limiter=limiter)
+                self._submitters[exercise_name] = found
+            return found
+
+    def submit(
+        self, engine: Engine, exercise_name: str, team: str, flags: Sequence[str], actor: str
+    ) -> list[SubmissionResult]:
+        return self.get(engine, exercise_name).submit(team, flags, actor=actor)
+
+
+def _setting(app: Flask, key: str, default: float) -> float:
+    raw = app.config.get(key) or os.environ.get(key)
+    return float(raw) if raw else default
+
+
+def install(app: Flask) -> None:
+    """Give the app its pool, limits from the app config or the environment."""
+    app.extensions[POOL_KEY] = SubmitterPool(
+        _setting(app, RATE_SETTING, DEFAULT_RATE), _setting(app, BURST_SETTING, DEFAULT_BURST)
+    )
+
+
+def pool() -> SubmitterPool:
+    found: SubmitterPool = current_app.extensions[POOL_KEY]
+    return found
