@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from range.errors import NotFoundError, RecordError
+from range.scenario.models import Scenario
 from scoring.tables import Exercise, Fact, FactKind, TeamEntry, utcnow
 
 FACT_TABLE = Fact.__table__  # type: ignore[attr-defined]
@@ -252,12 +253,18 @@ def record_hint(
     exercise: Exercise,
     team: str,
     hint: str,
-    penalty: float,
+    penalty: float | None = None,
     *,
     actor: str,
     tick: int | None = None,
 ) -> int:
-    """``team`` took hint ``hint``: once per team and hint (a second take is not charged)."""
+    """``team`` took hint ``hint`` (penalty: the scenario's unless given). Charged once
+    per team and hint: a second take violates the dedup key (IntegrityError)."""
+    if penalty is None:
+        hints = {h.id: h.penalty for h in Scenario.model_validate(exercise.scenario).hints}
+        if hint not in hints:
+            raise RecordError(f"the scenario has no hint {hint!r}")
+        penalty = hints[hint]
     row = fact_row(
         _id(exercise),
         _tick(engine, exercise, tick),

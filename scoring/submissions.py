@@ -74,8 +74,7 @@ class _Verdict:
 
 
 class Submitter:
-    """Answers flag submissions for one exercise. Safe to share between threads
-    only if the rate limiter is (it is not locked); make one per worker."""
+    """Answers flag submissions for one exercise; safe to share between threads."""
 
     def __init__(
         self,

@@ -40,6 +40,7 @@ SCENARIO: dict[str, Any] = {
             "flags": [{"path": "/root/flag.txt", "points": 100}],
         },
     },
+    "hints": [{"id": "sqli", "text": "Look at the login form.", "penalty": 7}],
     "scoring": {"formula": "faust", "first_blood": 5, "freeze": "2m", "report_deadline": "90s"},
 }
 

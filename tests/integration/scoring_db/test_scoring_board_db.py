@@ -157,6 +157,10 @@ def test_ledger_append_only_helpers(db: Engine, make_exercise: MakeExercise) -> 
     exercise = make_exercise(current_tick=3)
     assert exercise.id is not None
     ledger.record_hint(db, exercise, "blue-1", "h1", 5, actor="white")
+    with pytest.raises(RecordError, match="no hint"):
+        ledger.record_hint(db, exercise, "blue-1", "nope", actor="white")
+    ledger.record_hint(db, exercise, "blue-2", "sqli", actor="white")  # the scenario's penalty
+    assert ledger.facts(db, exercise.id, kinds=[FactKind.HINT], team="blue-2")[0].points == -7
     ledger.record_inject_grade(db, exercise, "blue-1", "inject-1", 7, actor="white", tick=2)
     with pytest.raises(RecordError, match="reason"):
         ledger.record_adjustment(db, exercise, "blue-1", 1, actor="white", reason="")
