@@ -111,6 +111,7 @@ def _network_reaches(model: Model, source: str, network: str, targets: list[Targ
 
 
 def other_port(model: Model, target: Target) -> int:
+    """A port that neither a service nor a rule names for the target's address."""
     named = {port for _, port in model.candidate_ports(target.container, target.address)}
     return next(port for port in OTHER_PORTS if port not in named)
 
