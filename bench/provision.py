@@ -1,0 +1,200 @@
+"""Provisioning speed: ansible-runner (our provisioner) against plain ansible-playbook.
+
+Brings up N fresh hosts (default 6, one per copy of a small scenario using the
+role library), provisions them through `range.provision.provision`, recreates
+them fresh, and runs `ansible-playbook` directly on the same inventory,
+playbook, config and extra vars. Prints both times and the ratio (target:
+within 1.1x). Repeats `--rounds` times, alternating which goes first.
+
+    .venv/bin/python bench/provision.py [--hosts 6] [--rounds 1] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from range.config import Settings  # noqa: E402
+from range.plan import LABEL_RANGE, ContainerPlan, Plan  # noqa: E402
+from range.planner import make_plan  # noqa: E402
+from range.provision import flag_spots, prepare, provision  # noqa: E402
+from range.scenario.loader import LoadedScenario, load  # noqa: E402
+
+RANGE = "provtest-bench"
+SCENARIO = """\
+schema: cyberrange/v1
+name: provbench
+title: Provisioning benchmark
+duration: 10m
+teams:
+  - {name: red, role: red}
+  - {name: blue, role: blue, copies: 1}
+networks:
+  lan: {subnet: "10.5{copy}.2.0/24"}
+hosts:
+  box:
+    image: cyberrange/target
+    networks: {lan: "10.5{copy}.2.10"}
+    provision: [roles/weak-user, roles/sshd, roles/sudo-rule, roles/planted-files,
+                roles/victim-activity]
+    flags:
+      - {path: /root/flag.txt}
+      - {path: /home/operator/vault/flag.txt, owner: operator, mode: "0400"}
+"""
+HOST_VARS = """\
+sudo_rules: [{user: operator, commands: [/usr/bin/find]}]
+planted_files:
+  - {path: /etc/backup/db.conf, content: "user=backup\\n", owner: root, group: operator,
+     mode: "0640"}
+victim_user: operator
+"""
+
+
+def docker(*argv: str) -> str:
+    result = subprocess.run(["docker", *argv], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"docker {' '.join(argv[:3])}...: {result.stderr.strip()}")
+    return result.stdout
+
+
+def label_args(labels: dict[str, str]) -> list[str]:
+    return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
+
+
+def tear_down() -> None:
+    selector = f"label={LABEL_RANGE}={RANGE}"
+    ids = docker("ps", "-aq", "--filter", selector).split()
+    if ids:
+        docker("rm", "-f", *ids)
+    nets = docker("network", "ls", "-q", "--filter", selector).split()
+    if nets:
+        docker("network", "rm", *nets)
+
+
+def start(container: ContainerPlan) -> None:
+    interface = container.interfaces[0]
+    docker(
+        "run",
+        "-d",
+        "--name",
+        container.name,
+        "--hostname",
+        container.hostname,
+        *label_args(container.labels),
+        "--memory",
+        container.memory,
+        "--cpus",
+        str(container.cpus),
+        "--pids-limit",
+        str(container.pids),
+        "--network",
+        interface.network,
+        "--ip",
+        interface.address,
+        container.image,
+    )
+
+
+def fresh_hosts(plan: Plan) -> None:
+    """Every box new from its image (networks are created once)."""
+    for container in plan.containers:
+        subprocess.run(["docker", "rm", "-f", container.name], capture_output=True, check=False)
+    for container in plan.containers:
+        start(container)
+
+
+def scenario(folder: Path, hosts: int) -> tuple[LoadedScenario, Plan]:
+    (folder / "host_vars").mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(SCENARIO)
+    (folder / "host_vars" / "box.yml").write_text(HOST_VARS)
+    loaded = load(folder / "scenario.yaml", ROOT)
+    return loaded, make_plan(loaded.scenario, RANGE, copies=hosts)
+
+
+def flag_values(plan: Plan, loaded: LoadedScenario) -> dict[tuple[str, int, int], str]:
+    # Any distinct text will do here; real ranges use scoring.flags.FlagCodec.
+    return {
+        (s.host, s.copy, s.index): f"FLAG{{bench-{s.copy}-{s.slot}}}"
+        for s in flag_spots(plan, loaded.scenario)
+    }
+
+
+def time_runner(plan: Plan, loaded: LoadedScenario, settings: Settings) -> float:
+    fresh_hosts(plan)
+    started = time.perf_counter()
+    report = provision(plan, loaded, settings, flag_values(plan, loaded))
+    elapsed = time.perf_counter() - started
+    print(f"  ansible-runner:   {elapsed:7.2f} s  ({report.total_changed} changes)")
+    return elapsed
+
+
+def time_playbook(plan: Plan, loaded: LoadedScenario, settings: Settings) -> float:
+    fresh_hosts(plan)
+    files, _ = prepare(plan, loaded, settings, flag_values(plan, loaded))
+    env = {**os.environ, **files.environment()}
+    started = time.perf_counter()
+    result = subprocess.run(files.playbook_argv(), env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"ansible-playbook failed:\n{result.stdout[-2000:]}")
+    print(f"  ansible-playbook: {elapsed:7.2f} s")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=6, help="hosts to provision (1-9)")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="leave the containers running")
+    args = parser.parse_args()
+    if not 1 <= args.hosts <= 9:
+        raise SystemExit("--hosts must be 1..9 (subnets 10.51-10.59)")
+    work = Path(tempfile.mkdtemp(prefix="provbench-"))
+    settings = Settings(data_dir=work / "data", root=ROOT)
+    loaded, plan = scenario(work / "scenario", args.hosts)
+    tear_down()
+    for network in plan.networks:
+        docker(
+            "network",
+            "create",
+            "--internal",
+            "--subnet",
+            network.subnet,
+            "--gateway",
+            network.gateway,
+            *label_args(network.labels),
+            network.name,
+        )
+    runner_times, playbook_times = [], []
+    try:
+        for round_number in range(args.rounds):
+            print(f"round {round_number + 1}: {args.hosts} fresh hosts")
+            if round_number % 2 == 0:
+                runner_times.append(time_runner(plan, loaded, settings))
+                playbook_times.append(time_playbook(plan, loaded, settings))
+            else:
+                playbook_times.append(time_playbook(plan, loaded, settings))
+                runner_times.append(time_runner(plan, loaded, settings))
+    finally:
+        if not args.keep:
+            tear_down()
+        shutil.rmtree(work, ignore_errors=True)
+    runner, playbook = statistics.median(runner_times), statistics.median(playbook_times)
+    print(f"hosts: {args.hosts}  rounds: {args.rounds}")
+    print(f"ansible-runner (provision): {runner:.2f} s")
+    print(f"ansible-playbook (direct):  {playbook:.2f} s")
+    print(f"ratio: {runner / playbook:.3f}x (target <= 1.1x)")
+
+
+if __name__ == "__main__":
+    main()
