@@ -17,6 +17,7 @@ from range.plan import Plan
 from range.reach import Probe, probe_set
 
 PROBE_TIMEOUT = 2.0  # seconds a connect may take before the port counts as blocked
+RETRY_TIMEOUT = 6.0  # a mismatch is probed once more, slower, before it is reported
 EXEC_TIMEOUT = 20.0
 WORKERS = 8
 
@@ -80,8 +81,11 @@ def judge(probe: Probe, answer: str) -> ProbeResult:
     )
 
 
-def run_probe(backend: Backend, range_name: str, probe: Probe) -> ProbeResult:
-    result = backend.exec(range_name, probe.source, probe_argv(probe), timeout=EXEC_TIMEOUT)
+def run_probe(
+    backend: Backend, range_name: str, probe: Probe, timeout: float = PROBE_TIMEOUT
+) -> ProbeResult:
+    argv = probe_argv(probe, timeout)
+    result = backend.exec(range_name, probe.source, argv, timeout=EXEC_TIMEOUT + timeout)
     if result.timed_out:
         answer = "error: probe did not finish"
     elif result.exit_code != 0:
@@ -102,6 +106,8 @@ def verify_plan(
 
     def one(probe: Probe) -> ProbeResult:
         result = run_probe(backend, plan.range, probe)
+        if not result.ok:  # a busy engine host can be slow to answer: ask once more
+            result = run_probe(backend, plan.range, probe, RETRY_TIMEOUT)
         if done is not None:
             done(result)
         return result
