@@ -12,7 +12,6 @@ instead of all containers squared.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from ipaddress import IPv4Address
 
 from range.errors import PlanError
@@ -25,15 +24,23 @@ def check_isolation(plan: Plan) -> None:
     if plan.copies < 2:
         return
     model = Model(plan)
+    # Network → its members of copies > 0: the only ones that can be foreign.
+    copied = {
+        network: [(c, a) for c, a in members if c.copy > 0]
+        for network, members in model.members.items()
+    }
     for source in plan.containers:
         if source.copy == 0:
             continue
-        by_network: dict[str, list[Target]] = defaultdict(list)
-        for target in model.targets(source.name):
-            if target.container.copy not in (0, source.copy):
-                by_network[target.network].append(target)
-        for network, targets in by_network.items():
-            _check_network(model, source, network, targets)
+        attached = model.address_on[source.name]
+        for network in [*attached, *(n for n in model.routes[source.name] if n not in attached)]:
+            targets = [
+                Target(container, network, address, network in attached)
+                for container, address in copied.get(network, [])
+                if container.copy != source.copy
+            ]
+            if targets:
+                _check_network(model, source, network, targets)
 
 
 def _check_network(
