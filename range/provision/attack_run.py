@@ -1,0 +1,115 @@
+"""Running a trainer's attack playbook from a range host, task by task.
+
+Unlike provisioning, a failed task here is an outcome (the attack did not
+work), not an error: every task's result is returned for the caller to record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from range.config import Settings
+from range.errors import ProvisionError
+from range.plan import Plan
+from range.provision.inventory import build_inventory, inventory_path, write_inventory
+from range.provision.model import ScenarioSource
+from range.provision.runner import RunFiles
+
+TASK_EVENTS = {
+    "runner_on_ok": "ok",
+    "runner_on_failed": "failed",
+    "runner_on_unreachable": "unreachable",
+    "runner_on_skipped": "skipped",
+}
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    host: str  # container name the task ran on
+    task: str
+    status: str  # ok | failed | unreachable | skipped
+    output: str  # stdout, msg and loop items' output, for flags and the log
+
+
+@dataclass
+class _Collector:
+    outcomes: list[TaskOutcome] = field(default_factory=list)
+
+    def __call__(self, event: dict[str, Any]) -> bool:
+        status = TASK_EVENTS.get(str(event.get("event", "")))
+        data = event.get("event_data") or {}
+        if status is not None and not data.get("ignore_errors"):
+            self.outcomes.append(
+                TaskOutcome(
+                    host=str(data.get("host", "")),
+                    task=str(data.get("task", "")),
+                    status=status,
+                    output=_text_of(data.get("res") or {}),
+                )
+            )
+        return True
+
+
+def _text_of(result: Any) -> str:
+    """Every stdout/msg string inside a task result, loops included."""
+    if isinstance(result, Mapping):
+        parts = [str(result.get(k) or "") for k in ("stdout", "msg", "stderr")]
+        parts += [_text_of(item) for item in result.get("results") or []]
+        return "\n".join(p for p in parts if p)
+    return ""
+
+
+# One lock per process: ansible-runner runs in-process and is not made for
+# concurrent runs sharing one private directory.
+_RUN_LOCK = threading.Lock()
+
+
+def run_attack_playbook(
+    plan: Plan,
+    source: ScenarioSource,
+    settings: Settings,
+    playbook: Path,
+    limit: str,
+    extravars: Mapping[str, Any],
+) -> list[TaskOutcome]:
+    """Run `playbook` on the container named `limit`; returns every task's outcome."""
+    import ansible_runner  # heavy import, only when attacking
+
+    inventory = inventory_path(settings, plan.range)
+    if not inventory.exists():
+        write_inventory(inventory, build_inventory(plan, source, {}))
+    private = settings.data_dir / "attacks" / plan.range
+    files = RunFiles.prepare(private, inventory, extravars, forks=5)
+    files = dataclasses.replace(files, playbook=playbook)
+    log = settings.logs_dir / f"{plan.range}-attacks.log"
+    collector = _Collector()
+    with _RUN_LOCK, log.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n=== {playbook.name} on {limit} {time.strftime('%H:%M:%S')} ===\n")
+
+        def on_event(event: dict[str, Any]) -> bool:
+            if event.get("stdout"):
+                handle.write(str(event["stdout"]) + "\n")
+            return collector(event)
+
+        runner = ansible_runner.run(
+            private_data_dir=str(files.private_dir),
+            playbook=str(playbook),
+            inventory=str(files.inventory),
+            limit=limit,
+            cmdline=f"-e {shlex.quote('@' + str(files.extravars))}",
+            envvars=files.environment(),
+            event_handler=on_event,
+            quiet=True,
+            rotate_artifacts=3,
+            suppress_env_files=True,
+        )
+    if runner.status not in ("successful", "failed") and not collector.outcomes:
+        raise ProvisionError(limit, playbook.name, f"ansible-runner ended {runner.status}")
+    return collector.outcomes
