@@ -45,7 +45,9 @@ class _Collector:
     def __call__(self, event: dict[str, Any]) -> bool:
         status = TASK_EVENTS.get(str(event.get("event", "")))
         data = event.get("event_data") or {}
-        if status is not None and not data.get("ignore_errors"):
+        # Attack playbooks set ignore_errors so a failed step does not end the
+        # campaign; the failure is still this step's outcome.
+        if status is not None:
             self.outcomes.append(
                 TaskOutcome(
                     host=str(data.get("host", "")),
