@@ -32,9 +32,11 @@ from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
 from scoring.formulas.base import Catalog, flag_catalog
 from scoring.ledger import (
     FACT_TABLE,
+    EncodedJSON,
     TeamInfo,
     fact_row,
     insert_rows,
+    json_text,
     load_exercise,
     load_teams,
 )
@@ -43,6 +45,7 @@ from scoring.tables import Exercise, ExerciseState, FactKind, utcnow
 
 MAX_FLAG_CHARS = 128  # longer input is recorded truncated: floods must not bloat the ledger
 _LOOKUP_CHUNK = 500
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}  # positional placeholders
 
 
 class Answer(StrEnum):
@@ -91,6 +94,7 @@ class Submitter:
         self.catalog: Catalog = flag_catalog(Scenario.model_validate(self.exercise.scenario))
         self.lifetime = self.exercise.flag_lifetime
         self.limiter = limiter if limiter is not None else RateLimiter()
+        self._templates: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.refresh_teams()
 
     def refresh_teams(self) -> None:
@@ -188,14 +192,25 @@ class Submitter:
     # -- the database ----------------------------------------------------------
     def _existing(self, keys: list[str]) -> set[str]:
         found: set[str] = set()
-        column = FACT_TABLE.c.dedup_key
         with self.engine.connect() as conn:
+            mark = _MARKS.get(conn.dialect.paramstyle)
             for start in range(0, len(keys), _LOOKUP_CHUNK):
                 chunk = keys[start : start + _LOOKUP_CHUNK]
-                query = select(column).where(
-                    FACT_TABLE.c.exercise_id == self.exercise_id, column.in_(chunk)
+                if mark is None:  # an unusual driver: let Core expand the IN list
+                    column = FACT_TABLE.c.dedup_key
+                    query = select(column).where(
+                        FACT_TABLE.c.exercise_id == self.exercise_id, column.in_(chunk)
+                    )
+                    found.update(conn.execute(query).scalars())
+                    continue
+                # Plain driver SQL: Core's expanding IN costs more than the lookup itself.
+                # Only constant placeholders are formatted in; values travel as parameters.
+                marks = ", ".join([mark] * len(chunk))
+                sql = (
+                    f"SELECT dedup_key FROM {FACT_TABLE.name} "  # noqa: S608
+                    f"WHERE exercise_id = {mark} AND dedup_key IN ({marks})"
                 )
-                found.update(conn.execute(query).scalars())
+                found.update(k for (k,) in conn.exec_driver_sql(sql, (self.exercise_id, *chunk)))
         return found
 
     @staticmethod
@@ -231,44 +246,48 @@ class Submitter:
     def _answer_row(
         self, team: str, tick: int, v: _Verdict, actor: str | None, now: datetime
     ) -> dict[str, Any]:
-        return fact_row(
-            self.exercise_id,
-            tick,
-            FactKind.SUBMISSION,
-            team=team,
+        row = self._base_row(tick, FactKind.SUBMISSION, team, actor, now)
+        row.update(
             target=v.owner,
             host=v.host,
             service=v.service,
             outcome=v.answer.value,
-            actor=actor or team,
             message=v.message,
-            data={"flag": v.flag},
-            created_at=now,
+            data=EncodedJSON(f'{{"flag": {json_text(v.flag)}}}'),
         )
+        return row
 
     def _capture_row(
         self, team: str, tick: int, v: _Verdict, key: str, actor: str | None, now: datetime
     ) -> dict[str, Any]:
         claims = v.claims
         assert claims is not None  # accepted verdicts carry claims
-        data = {
-            "flag": v.flag,
-            "kind": "service" if claims.kind is FlagKind.SERVICE else "objective",
-            "flag_tick": claims.tick,
-            "copy": claims.copy,
-            "slot": claims.slot,
-        }
-        return fact_row(
-            self.exercise_id,
-            tick,
-            FactKind.CAPTURE,
-            team=team,
+        kind = "service" if claims.kind is FlagKind.SERVICE else "objective"
+        data = (
+            f'{{"flag": {json_text(v.flag)}, "kind": "{kind}", "flag_tick": {claims.tick}, '
+            f'"copy": {claims.copy}, "slot": {claims.slot}}}'
+        )
+        row = self._base_row(tick, FactKind.CAPTURE, team, actor, now)
+        row.update(
             target=v.owner,
             host=v.host,
             service=v.service,
             outcome="accepted",
-            actor=actor or team,
-            data=data,
+            data=EncodedJSON(data),
             dedup_key=key,
-            created_at=now,
         )
+        return row
+
+    def _base_row(
+        self, tick: int, kind: FactKind, team: str, actor: str | None, now: datetime
+    ) -> dict[str, Any]:
+        # One template per batch and kind, copied per row: fact_row validates once.
+        cache_key = (tick, kind, team, actor, now)
+        template = self._templates.get(cache_key)
+        if template is None:
+            self._templates = {}  # keep only the current batch's templates
+            template = fact_row(
+                self.exercise_id, tick, kind, team=team, actor=actor or team, created_at=now
+            )
+            self._templates[cache_key] = template
+        return dict(template)
