@@ -128,7 +128,7 @@ def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         process = column_type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             special.append((index, process, None if name == "data" else {}))
-    columns = list(zip(*map(itemgetter(*order), rows), strict=True))
+    columns: list[Sequence[Any]] = list(zip(*map(itemgetter(*order), rows), strict=True))
     for index, process, cache in special:
         columns[index] = _converted(columns[index], process, cache)
     params: list[Any] = list(zip(*columns, strict=True))
