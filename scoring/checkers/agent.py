@@ -1,11 +1,14 @@
 """The dispatcher that runs one copy's checks INSIDE its checker container.
 
-One ``docker exec`` per copy and tick: ``python3 -c PROGRAM`` reads a JSON batch
-on stdin, runs every job concurrently (a job = the phases of one service, in
-order) and prints JSON results. Each checker run is its own process, as the
-protocol expects, but Python checkers are started by ``fork`` of this already
-running interpreter (with common modules imported once) instead of a fresh
-``python3``: interpreter start-up was most of the cost of a tick. Other scripts
+``python3 -c PROGRAM`` reads a JSON batch on stdin, runs every job
+concurrently (a job = the phases of one service, in order) and prints JSON
+results; with ``--serve`` it stays up and answers one batch per line, so one
+long-lived ``docker exec -i`` per copy serves every tick.
+
+Each checker run is its own process, as the protocol expects, but Python
+checkers are started by ``fork`` of this already running interpreter (with
+common modules imported once) instead of a fresh ``python3``: interpreter
+start-up was most of the cost of a tick. Other scripts
 (a non-Python shebang) are ``exec``-ed. One process group per run, killed
 whole on timeout. Built-in checks are the ``check_*`` functions of
 scoring.checkers.builtin, prepended to this text, run in a forked child too.
@@ -224,18 +227,37 @@ def write_scripts(folder: str, sources: dict[str, str]) -> dict[str, str]:
     return paths
 
 
-def main() -> None:
-    batch = json.load(sys.stdin)
+def handle(batch: dict[str, Any]) -> dict[str, Any]:
     jobs = batch["jobs"]
     folder = tempfile.mkdtemp(prefix="cyberrange-checks-")
     try:
         scripts = write_scripts(folder, batch.get("scripts", {}))
-        preload()
         results = Loop(jobs, scripts, int(batch.get("workers", 32))).run()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     answer = [
         {"id": job["id"], "phases": phases} for job, phases in zip(jobs, results, strict=True)
     ]
-    sys.stdout.write(json.dumps({"results": answer}))
+    return {"results": answer}
+
+
+def serve() -> None:
+    """Session mode: one JSON batch per line in, one JSON answer per line out, until EOF."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            answer = handle(json.loads(line))
+        except Exception as exc:  # a bad batch must not end the session
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+def main() -> None:
+    preload()
+    if "--serve" in sys.argv:
+        serve()
+        return
+    sys.stdout.write(json.dumps(handle(json.load(sys.stdin))))
     sys.stdout.flush()

@@ -109,12 +109,49 @@ def _job_json(job: Job) -> dict[str, Any]:
     }
 
 
-def _failed(jobs: Sequence[Job], message: str) -> dict[str, list[PhaseResult]]:
+def failed(jobs: Sequence[Job], message: str) -> dict[str, list[PhaseResult]]:
     return {
         job.id: [PhaseResult(job.phases[0].action, CheckStatus.CHECK_FAILED, message, 0.0)]
         for job in jobs
         if job.phases
     }
+
+
+def batch_text(jobs: Sequence[Job], scripts: Mapping[str, str], workers: int) -> str:
+    used = {job.script for job in jobs if job.script}
+    batch = {
+        "jobs": [_job_json(job) for job in jobs],
+        "scripts": {name: scripts[name] for name in used},
+        "workers": workers,
+    }
+    return json.dumps(batch)
+
+
+def batch_timeout(jobs: Sequence[Job]) -> float:
+    """How long a whole batch may take: its longest job plus a margin."""
+    return max(job.timeout * len(job.phases) for job in jobs) + _EXEC_MARGIN
+
+
+def parse_answer(
+    text: str, jobs: Sequence[Job], container: str, detail: str = ""
+) -> dict[str, list[PhaseResult]]:
+    """The agent's JSON answer as phase results; CHECK_FAILED for all if unreadable."""
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict) or not isinstance(answer.get("results"), list):
+        reason = answer.get("error") if isinstance(answer, dict) else None
+        message = f"checker agent failed in {container}: {reason or detail or 'no answer'}"
+        return failed(jobs, message[:_MESSAGE_LIMIT])
+    items = answer["results"]
+    by_id = {job.id: job for job in jobs}
+    results: dict[str, list[PhaseResult]] = {}
+    for item in items:
+        job = by_id.get(str(item["id"]))
+        if job is not None:
+            results[job.id] = [phase_result(raw, job.timeout) for raw in item["phases"]]
+    return results
 
 
 def run_batch(
@@ -125,46 +162,25 @@ def run_batch(
     scripts: Mapping[str, str],
     workers: int = 32,
 ) -> dict[str, list[PhaseResult]]:
-    """Run jobs in one checker container; job id → its phase results, in order.
+    """Run jobs in one checker container with one exec; job id → its phase results.
 
     Failures of the container or the agent become CHECK_FAILED for every job:
     the checker infrastructure failing is never the defending team's fault.
     """
     if not jobs:
         return {}
-    used = {job.script for job in jobs if job.script}
-    batch = {
-        "jobs": [_job_json(job) for job in jobs],
-        "scripts": {name: scripts[name] for name in used},
-        "workers": workers,
-    }
-    limit = max(job.timeout * len(job.phases) for job in jobs) + _EXEC_MARGIN
+    limit = batch_timeout(jobs)
+    argv = ["python3", "-c", agent_program()]
     try:
         result = executor.exec(
-            range_name,
-            container,
-            ["python3", "-c", agent_program()],
-            limit,
-            None,
-            json.dumps(batch),
+            range_name, container, argv, limit, None, batch_text(jobs, scripts, workers)
         )
     except Exception as exc:  # e.g. BackendError: the checker container is gone
-        return _failed(jobs, f"checker container {container}: {exc}"[:_MESSAGE_LIMIT])
+        return failed(jobs, f"checker container {container}: {exc}"[:_MESSAGE_LIMIT])
     if result.timed_out:
-        return _failed(jobs, f"checker container {container} did not answer in {limit:g}s")
-    try:
-        answer = json.loads(result.stdout)["results"]
-    except (ValueError, KeyError, TypeError):
-        detail = _first_line(result.stderr) or f"exit code {result.exit_code}"
-        return _failed(jobs, f"checker agent failed in {container}: {detail}"[:_MESSAGE_LIMIT])
-    by_id = {job.id: job for job in jobs}
-    return {
-        str(item["id"]): [
-            phase_result(raw, by_id[str(item["id"])].timeout) for raw in item["phases"]
-        ]
-        for item in answer
-        if str(item["id"]) in by_id
-    }
+        return failed(jobs, f"checker container {container} did not answer in {limit:g}s")
+    detail = _first_line(result.stderr) or f"exit code {result.exit_code}"
+    return parse_answer(result.stdout, jobs, container, detail)
 
 
 def run_checker(

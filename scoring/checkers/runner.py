@@ -1,7 +1,8 @@
 """One tick of checks: put new flags, get the previous ones, check every service.
 
-Checks of one copy run in one exec of the agent inside that copy's checker
-container (the phases of a service in order, services concurrently); copies
+Checks of one copy run in one batch of the agent inside that copy's checker
+container (the phases of a service in order, services concurrently), through
+a long-lived agent session when one is given, else one exec per copy; copies
 run concurrently on a bounded thread pool. Each service's result becomes one
 CHECK fact, each flag stored by a successful put a FLAG_PLACED fact.
 """
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from scoring.checkers.protocol import Executor, Job, Phase, PhaseResult, run_batch
+from scoring.checkers.sessions import AgentSessions
 from scoring.checkers.status import CheckStatus, worst
 from scoring.checkers.targets import ServiceTarget
 from scoring.flags import FlagCodec
@@ -70,10 +72,17 @@ class TickChecks:
         scripts: Mapping[str, str],
         timeout: float = 10.0,
         workers: int = 32,
+        sessions: AgentSessions | None = None,
     ) -> None:
         self._engine, self._executor, self._range = engine, executor, range_name
         self._targets, self._scripts = list(targets), dict(scripts)
         self._timeout, self._workers = timeout, workers
+        self._sessions = sessions  # long-lived agents; None: one exec per copy and tick
+
+    def close(self) -> None:
+        """End the agent sessions (the checker containers keep running)."""
+        if self._sessions is not None:
+            self._sessions.close()
 
     def run_tick(self, exercise_id: int, secret: bytes, tick: int) -> list[ServiceResult]:
         codec = FlagCodec(secret, exercise_id)
@@ -125,6 +134,11 @@ class TickChecks:
             for future in futures:
                 answers.update(future.result())
         return answers
+
+    def _run_batch(self, container: str, jobs: list[Job]) -> dict[str, list[PhaseResult]]:
+        if self._sessions is not None:
+            return self._sessions.run_batch(self._range, container, jobs, self._scripts)
+        return run_batch(self._executor, self._range, container, jobs, self._scripts)
 
     def _placed(self, exercise_id: int, tick: int) -> dict[tuple[int, int], _Placed]:
         if tick < 1:
