@@ -239,10 +239,10 @@ class DockerBackend:
     # --------------------------------------------------------------- destroy
     def destroy(self, range_name: str, progress: ProgressCallback | None = None) -> int:
         self.check_engine()
-        containers = [_name(i) for i in self.engine.labeled("container", range_name)]
-        networks = [_name(i) for i in self.engine.labeled("network", range_name)]
+        containers = self.engine.labeled_names("container", range_name)
+        networks = self.engine.labeled_names("network", range_name)
         removed = self._remove(containers, networks, progress)
-        volumes = [str(i["Name"]) for i in self.engine.labeled("volume", range_name)]
+        volumes = self.engine.labeled_names("volume", range_name)
         for volume in volumes:
             remove_volume(self.engine, volume)
         return removed + len(volumes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from range.backends.docker_engine import DockerEngine, is_gone
+from range.backends.docker_netns import host_can_enter, host_tool, run_in_netns
 from range.backends.docker_spec import (
     container_labels,
     network_create_args,
@@ -71,6 +72,17 @@ def _aliases(plan: ContainerPlan, network: str, networks: dict[str, NetworkPlan]
 
 def configure(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> None:
     """Install routes and (routers) the firewall; idempotent, so re-run on every apply."""
+    if not plan.routes and not plan.router:
+        return
+    what = f"configuring the network of {plan.name}"
+    if host_can_enter(need_nft=plan.router):
+        found = engine.run(["inspect", "--format", "{{.State.Pid}}", plan.name], what).strip()
+        pid = int(found or 0)
+        if plan.routes:
+            run_in_netns(pid, [host_tool("ip"), "-batch", "-"], route_batch(plan.routes), what)
+        if plan.router:
+            run_in_netns(pid, [host_tool("nft"), "-f", "-"], nft_ruleset(plan), what)
+        return
     if plan.routes:
         _install_routes(engine, range_name, plan)
     if plan.router:

@@ -1,0 +1,149 @@
+"""Bring-up benchmark: `cyberrange up`/`down` against a plain parallel docker script.
+
+Brings up 5 copies of a 4-host scenario (plus the planner's checker per copy)
+with the range engine, and the same networks and containers with
+bench/baseline_bringup.sh (docker network create / create+connect+start, all
+in parallel with & and wait). Prints both times and the ratio for up and down.
+The engine does more than the baseline (routes, router firewalls, labels
+compared by plan hash, state in the database); the target is within 1.25x.
+
+    .venv/bin/python bench/bringup.py [--copies 5] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from cyberrange.tables import import_all_tables
+from range.backends import get_backend
+from range.config import Settings
+from range.db import open_engine
+from range.lifecycle import down, up
+from range.plan import Plan
+from range.planner import make_plan
+from range.scenario.loader import load
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+NAME = "h4bench"
+BASELINE_LABEL = "h4bench-baseline"
+
+SCENARIO = """\
+schema: cyberrange/v1
+name: bringup-bench
+title: Four hosts per copy behind a router
+duration: 10m
+teams:
+  - {name: red, role: red}
+  - {name: blue, role: blue, copies: 5}
+networks:
+  front: {subnet: "10.4{copy}.20.0/24"}
+  back:  {subnet: "10.4{copy}.21.0/24"}
+hosts:
+  gw:
+    image: cyberrange/router
+    router: true
+    networks: [front, back]
+    firewall:
+      default: drop
+      allow:
+        - {from: front, to: back, ports: [5432/tcp]}
+  web:
+    image: cyberrange/target
+    networks: {front: "10.4{copy}.20.10"}
+  ws:
+    image: cyberrange/base
+    networks: {front: "10.4{copy}.20.11"}
+  db:
+    image: cyberrange/base
+    networks: {back: "10.4{copy}.21.20"}
+"""
+
+
+def spec_lines(plan: Plan) -> list[str]:
+    """The plan's networks and containers in the baseline script's format."""
+    lines = [f"network {n.name} {n.subnet} {n.gateway}" for n in plan.networks]
+    for c in plan.containers:
+        caps = ",".join(c.capabilities) or "-"
+        sysctl = ",".join(f"{k}={v}" for k, v in c.sysctls.items()) or "-"
+        nets = " ".join(f"{i.network}={i.address}" for i in c.interfaces)
+        lines.append(
+            f"container {c.name} {c.image} {c.hostname} {caps} {sysctl} "
+            f"{c.memory} {c.cpus} {c.pids} {nets}"
+        )
+    return lines
+
+
+def baseline(action: str, spec: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        ["bash", str(HERE / "baseline_bringup.sh"), action, str(spec)],
+        check=True,
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "BASELINE_LABEL": BASELINE_LABEL},
+    )
+    return time.perf_counter() - start
+
+
+def count_labeled(label: str) -> int:
+    out = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=cyberrange.range={label}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return len(out.split())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bringup-") as tmp:
+        work = Path(tmp)
+        settings = Settings(data_dir=work / "data", root=ROOT)
+        import_all_tables()
+        engine = open_engine(settings)
+        scenario = work / "scenario.yaml"
+        scenario.write_text(SCENARIO)
+        loaded = load(scenario)
+        plan = make_plan(loaded.scenario, range_name=NAME, copies=args.copies)
+        spec = work / "spec.txt"
+        spec.write_text("\n".join(spec_lines(plan)) + "\n")
+        backend = get_backend(settings)
+        backend.destroy(NAME)
+        baseline("down", spec)
+        print(
+            f"{args.copies} copies: {len(plan.networks)} networks, "
+            f"{len(plan.containers)} containers; {args.rounds} round(s)"
+        )
+        times: dict[str, list[float]] = {k: [] for k in ("b_up", "b_down", "e_up", "e_down")}
+        for _ in range(args.rounds):
+            times["b_up"].append(baseline("up", spec))
+            assert count_labeled(BASELINE_LABEL) == len(plan.containers), "baseline failed"
+            times["b_down"].append(baseline("down", spec))
+            start = time.perf_counter()
+            up(settings, engine, loaded, NAME, args.copies)
+            times["e_up"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            down(settings, engine, NAME)
+            times["e_down"].append(time.perf_counter() - start)
+        report(times)
+
+
+def report(times: dict[str, list[float]]) -> None:
+    median = {key: statistics.median(values) for key, values in times.items()}
+    print(f"{'':6} {'baseline':>10} {'cyberrange':>11} {'ratio':>7}")
+    for phase in ("up", "down"):
+        base, ours = median[f"b_{phase}"], median[f"e_{phase}"]
+        print(f"{phase:6} {base:9.2f}s {ours:10.2f}s {ours / base:6.2f}x")
+    print("(medians; target: ratio within 1.25x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Entering a container's network namespace from the engine host (when we run there).
+
+Why: non-router containers have no NET_ADMIN, so they cannot set their own
+routes. As root on the engine's own host, `nsenter --net` runs the host's `ip`
+in the container's namespace for that one command: no capability is given to
+the container and nothing extra is started; routers' rulesets load the same
+way with the host's `nft` (the rules live in the kernel, not in the image).
+Elsewhere (a remote engine, no root) the backend falls back to a short-lived
+helper container for routes and `docker exec` for router rulesets.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+from range.backends.docker_hostfw import engine_is_local
+from range.errors import BackendError
+
+
+def host_can_enter(need_nft: bool = False) -> bool:
+    tools = ["nsenter", "ip"] + (["nft"] if need_nft else [])
+    return (
+        engine_is_local()
+        and os.geteuid() == 0
+        and all(shutil.which(tool) is not None for tool in tools)
+    )
+
+
+def host_tool(name: str) -> str:
+    return shutil.which(name) or name
+
+
+def run_in_netns(pid: int, argv: Sequence[str], stdin: str, what: str) -> None:
+    """Run a host command (argument list) inside the network namespace of process ``pid``."""
+    if pid <= 0:
+        raise BackendError(f"{what}: the container is not running")
+    nsenter = shutil.which("nsenter") or "nsenter"
+    result = subprocess.run(
+        [nsenter, f"--target={pid}", "--net", "--", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BackendError(f"{what}: {result.stderr.strip() or 'exit ' + str(result.returncode)}")
