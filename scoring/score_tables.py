@@ -10,8 +10,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from scoring.tables import Fact
+
+_FACT = Fact.__table__  # type: ignore[attr-defined]
+_ONLY_CHECKS = "kind = 'CHECK'"
+
+# A full recompute sums every check of an exercise (one per team, service and
+# tick: 250,000 rows in a 500-tick game). This partial covering index lets the
+# database count them from the index alone; only CHECK facts are in it, so
+# submissions and other facts pay nothing on insert. Queries that want it must
+# say kind = 'CHECK' literally (see scoring.scoreboard).
+CHECK_COUNTS_INDEX = Index(
+    "ix_fact_check_counts",
+    _FACT.c.exercise_id,
+    _FACT.c.kind,
+    _FACT.c.team,
+    _FACT.c.host,
+    _FACT.c.service,
+    _FACT.c.outcome,
+    _FACT.c.tick,
+    sqlite_where=text(_ONLY_CHECKS),
+    postgresql_where=text(_ONLY_CHECKS),
+)
 
 
 class ScoreSnapshot(SQLModel, table=True):

@@ -49,6 +49,7 @@ SCORING_KINDS = (
     FactKind.ADJUSTMENT,
     FactKind.RED_ACTION,
 )
+_CLAIM_KEYS = ("kind", "flag_tick", "copy", "slot")
 STATUS_WINDOW = 3  # ticks searched back for the last check result of each service
 SNAPSHOT = ScoreSnapshot.__table__  # type: ignore[attr-defined]
 EMPTY: dict[str, Any] = MappingProxyType({})  # type: ignore[assignment]  # shared, read-only
@@ -143,6 +144,9 @@ def load_rows(
     """
     c = FACT_TABLE.c
     kinds = [k for k in SCORING_KINDS if not (sum_checks and k is FactKind.CHECK)]
+    # A capture's claims are read by the database's JSON functions: cheaper than
+    # parsing each capture's whole document (with its flag text) in Python.
+    claims = [c.data[key].as_integer() for key in ("flag_tick", "copy", "slot")]
     query = (
         select(
             c.id,
@@ -155,14 +159,22 @@ def load_rows(
             c.outcome,
             c.points,
             type_coerce(c.data, String),
+            c.data["kind"].as_string(),
+            *claims,
         )
         .where(c.exercise_id == exercise_id, c.tick >= first, c.tick <= last)
         .where(c.kind.in_(kinds))
         .order_by(c.tick, c.id)
     )
     grouped: dict[int, list[FactRow]] = {}
-    for fid, tick, kind, team, target, host, service, outcome, points, raw in conn.execute(query):
-        row = FactRow(fid, tick, kind, team, target, host, service, outcome, points, _data(raw))
+    for fid, tick, kind, team, target, host, service, outcome, points, raw, *claim in conn.execute(
+        query
+    ).all():
+        if kind is FactKind.CAPTURE:
+            data = dict(zip(_CLAIM_KEYS, claim, strict=True))
+        else:
+            data = _data(raw)
+        row = FactRow(fid, tick, kind, team, target, host, service, outcome, points, data)
         grouped.setdefault(tick, []).append(row)
     if sum_checks:
         grouped.setdefault(last, []).extend(_check_counts(conn, exercise_id, first, last))
@@ -173,7 +185,8 @@ def _check_counts(conn: Connection, exercise_id: int, first: int, last: int) -> 
     c = FACT_TABLE.c
     query = (
         select(c.team, c.host, c.service, c.outcome, func.count())
-        .where(c.exercise_id == exercise_id, c.kind == FactKind.CHECK)
+        # literal 'CHECK' so the database may use the partial index ix_fact_check_counts
+        .where(c.exercise_id == exercise_id, c.kind == literal_column("'CHECK'"))
         .where(c.tick >= first, c.tick <= last)
         .group_by(c.team, c.host, c.service, c.outcome)
     )

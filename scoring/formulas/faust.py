@@ -42,6 +42,8 @@ class FaustFormula(Accumulator):
         # record mode: every capture of every flag, for the explain lines
         self.history: defaultdict[str, list[FactRow]] = defaultdict(list)
         self.sla_unit = math.sqrt(max(1, len(params.teams)))
+        self.w_attack, self.w_defense = params.weight("attack"), params.weight("defense")
+        self.next_expiry: int | None = None  # earliest expiry among live flags
 
     def on_capture(self, row: FactRow) -> None:
         key = flag_key(row.data)
@@ -50,6 +52,8 @@ class FaustFormula(Accumulator):
             expires = None
             if row.data.get("kind") == "service":
                 expires = int(row.data.get("flag_tick", 0)) + self.params.flag_lifetime
+                if self.next_expiry is None or expires < self.next_expiry:
+                    self.next_expiry = expires
             entry = self.live[key] = [row.target, expires, []]
         entry[2].append(row.team)
         if self.record:
@@ -63,14 +67,18 @@ class FaustFormula(Accumulator):
 
     def end_tick(self, tick: int) -> None:
         # A flag is final once it can no longer be submitted at the next tick.
+        if self.next_expiry is None or self.next_expiry > tick + 1:
+            return
         done = [k for k, (_, exp, _) in self.live.items() if exp is not None and exp <= tick + 1]
         for key in done:
             owner, _, attackers = self.live.pop(key)
             self._score(self.settled, owner, attackers)
+        pending = [exp for _, exp, _ in self.live.values() if exp is not None]
+        self.next_expiry = min(pending) if pending else None
 
     def _score(self, into: Any, owner: str | None, attackers: list[str]) -> None:
         n = len(attackers)
-        w_attack, w_defense = self.params.weight("attack"), self.params.weight("defense")
+        w_attack, w_defense = self.w_attack, self.w_defense
         for attacker in attackers:
             into[attacker]["attack"] += (1.0 + 1.0 / n) * w_attack
         if owner is not None:
@@ -127,5 +135,7 @@ class FaustFormula(Accumulator):
     def load_state(self, state: Mapping[str, Any]) -> None:
         super().load_state(state)
         self.live = {key: [v[0], v[1], list(v[2])] for key, v in state["live"].items()}
+        pending = [exp for _, exp, _ in self.live.values() if exp is not None]
+        self.next_expiry = min(pending) if pending else None
         for team, cats in state["settled"].items():
             self.settled[team].update(cats)
