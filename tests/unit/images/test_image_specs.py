@@ -134,7 +134,9 @@ def test_repository_images_are_well_formed(root: Path) -> None:
     expected = {"base", "router", "checker", "attacker", "target", "web", "db", "fileserver"}
     assert expected <= set(specs)
     assert names(build_order(specs, ["web"])) == ["base", "target", "web"]
-    assert [n for n, s in specs.items() if s.needs_rootfs] == ["base"]
+    assert specs["base"].needs_rootfs
+    assert all(specs[n].parents == ("base",) for n in ("router", "checker", "attacker", "target"))
+    assert all(specs[n].parents == ("target",) for n in ("web", "db", "fileserver"))
 
 
 def test_mirror_comes_from_apt_sources(tmp_path: Path) -> None:
