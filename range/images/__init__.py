@@ -1,6 +1,6 @@
 """Range images: discover docker/*/Dockerfile, build them offline, in order.
 
-    from range.images import build_images, missing_images, ensure_images
+from range.images import build_images, missing_images, ensure_images
 """
 
 from __future__ import annotations

@@ -102,9 +102,13 @@ def build_images(
 
     An image is up to date when its `cyberrange.content-hash` label equals the
     hash of its build context combined with its parents' hashes. `force`
-    rebuilds the named images (and parents) even then.
+    rebuilds the named images (all when none are named) even then; their
+    parents are still only rebuilt when out of date.
     """
+    names = list(names)
     order = build_order(discover(_docker_dir(docker_dir)), names)
+    forced = {short_name(n) for n in names} if names else {s.name for s in order}
+    forced = forced if force else set()
     for spec in order:
         progress(BuildEvent(spec.tag, "planned"))
     rootfs_id = ensure_rootfs(progress) if any(s.needs_rootfs for s in order) else ""
@@ -113,7 +117,8 @@ def build_images(
     for spec in order:
         started = time.monotonic()
         info = inspect_image(spec.tag)
-        if not force and info is not None and info.labels.get(HASH_LABEL) == hashes[spec.name]:
+        current = info is not None and info.labels.get(HASH_LABEL) == hashes[spec.name]
+        if current and spec.name not in forced:
             progress(BuildEvent(spec.tag, "skipped", "up to date"))
             results.append(BuildResult(spec.tag, "up-to-date", hashes[spec.name], 0.0))
             continue
@@ -139,8 +144,9 @@ def list_images(docker_dir: Path | None = None) -> list[ImageStatus]:
         info = inspect_image(spec.tag)
         current = info is not None and info.labels.get(HASH_LABEL) == hashes[spec.name]
         size = info.size if info else None
-        rows.append(ImageStatus(spec.name, spec.tag, info is not None, current, size,
-                                hashes[spec.name]))
+        rows.append(
+            ImageStatus(spec.name, spec.tag, info is not None, current, size, hashes[spec.name])
+        )
     return rows
 
 
@@ -187,5 +193,4 @@ def ensure_images(
         )
     if not missing:
         return []
-    return build_images([short_name(m) for m in missing], progress=progress,
-                        docker_dir=docker_dir)
+    return build_images([short_name(m) for m in missing], progress=progress, docker_dir=docker_dir)

@@ -55,8 +55,10 @@ def _docker(args: Sequence[str], timeout: float = 120) -> subprocess.CompletedPr
 
 
 def _unreachable(stderr: str) -> bool:
-    return any(text in stderr for text in ("Cannot connect to the Docker daemon",
-                                           "Is the docker daemon running"))
+    return any(
+        text in stderr
+        for text in ("Cannot connect to the Docker daemon", "Is the docker daemon running")
+    )
 
 
 def inspect_image(tag: str) -> ImageInfo | None:
@@ -104,9 +106,7 @@ def stream(
     return proc.returncode, list(tail)
 
 
-def build_image(
-    tag: str, context: Path, labels: dict[str, str], on_line: LineCallback
-) -> None:
+def build_image(tag: str, context: Path, labels: dict[str, str], on_line: LineCallback) -> None:
     """`docker build --network host` of one context; raises ImageBuildError with the tail."""
     argv = ["docker", "build", "--network", "host", "--tag", tag]
     for key, value in sorted(labels.items()):

@@ -77,8 +77,9 @@ def create_rootfs(tag: str, on_line: LineCallback, mirror: str | None = None) ->
         argv = [debootstrap, "--variant=minbase", SUITE, str(root), mirror]
         code, tail = stream(argv, on_line)
         if code != 0:
-            raise ImageBuildError(tag, f"debootstrap {SUITE} from {mirror} failed (exit {code})",
-                                  tail)
+            raise ImageBuildError(
+                tag, f"debootstrap {SUITE} from {mirror} failed (exit {code})", tail
+            )
         on_line(f"importing {root} as {tag}")
         import_rootfs(root, tag, on_line)
     finally:

@@ -105,7 +105,7 @@ def build_order(specs: Mapping[str, ImageSpec], names: Iterable[str] = ()) -> li
         if name in done:
             return
         if name in path:
-            cycle = " -> ".join((*path[path.index(name):], name))
+            cycle = " -> ".join((*path[path.index(name) :], name))
             raise ImageDefinitionError(f"images are built FROM each other in a cycle: {cycle}")
         for parent in specs[name].parents:
             visit(parent, (*path, name))

@@ -84,7 +84,8 @@ def test_changed_context_is_rebuilt(built_images: list[BuildResult], tmp_path: P
         assert changed["cyberrange/imgtest-child"] == "built"
         assert changed["cyberrange/base"] == "up-to-date"
         forced = build_images(["imgtest-child"], force=True, docker_dir=docker_dir)
-        assert {r.status for r in forced} == {"built"}
+        assert {r.image: r.status for r in forced} == {
+            "cyberrange/base": "up-to-date", "cyberrange/imgtest-child": "built"}
     finally:
         subprocess.run(["docker", "image", "rm", "-f", "cyberrange/imgtest-child"],
                        capture_output=True, check=False)
