@@ -59,7 +59,8 @@ def images() -> None:
 
 @images.command()
 @click.argument("names", nargs=-1)
-@click.option("--force", is_flag=True, help="Rebuild the named images (default: all) even when up to date.")
+@click.option("--force", is_flag=True,
+              help="Rebuild the named images (default: all) even when up to date.")
 @click.pass_obj
 def build(app: AppContext, names: tuple[str, ...], force: bool) -> None:
     """Build images NAMES (default: all) and the images they are built FROM.
