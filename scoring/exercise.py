@@ -136,6 +136,7 @@ def transition(
         if exercise.state not in allowed:
             raise GameError(f"cannot {action} exercise {name!r}: it is {exercise.state}")
         values = _changes(exercise, action, now)
+        before = exercise.state  # the update below also refreshes the loaded object
         # Compare-and-set: another process may have changed the state meanwhile.
         changed = session.execute(
             update(Exercise)
@@ -145,8 +146,7 @@ def transition(
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             session.rollback()
             raise GameError(f"exercise {name!r} changed state meanwhile; try again")
-        assert exercise.id is not None
-        session.add(_state_fact(exercise, action, target, actor, now))
+        session.add(_state_fact(exercise, action, before, actor, now))
         session.commit()
     return get_exercise(engine, name)
 
@@ -169,17 +169,18 @@ def _changes(exercise: Exercise, action: str, now: datetime) -> dict[str, Any]:
 
 
 def _state_fact(
-    exercise: Exercise, action: str, target: ExerciseState, actor: str, now: datetime
+    exercise: Exercise, action: str, before: ExerciseState, actor: str, now: datetime
 ) -> Fact:
     assert exercise.id is not None
+    after = TRANSITIONS[action][1]
     return Fact(
         exercise_id=exercise.id,
         tick=current_tick(exercise, now),
         kind=FactKind.STATE,
-        outcome=str(target),
+        outcome=str(after),
         actor=actor,
-        message=f"{action}: {exercise.state} → {target}",
-        data={"action": action, "from": str(exercise.state), "to": str(target)},
+        message=f"{action}: {before} → {after}",
+        data={"action": action, "from": str(before), "to": str(after)},
     )
 
 

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from range.errors import NotFoundError
-from range.plan import Plan
+from range.plan import CHECKER_HOST, Plan
 from range.scenario.assets import resolve_asset
 from range.scenario.models import Scenario, Scope, Service
 
 
-def checker_container(range_name: str, copy: int) -> str:
+def checker_container(plan: Plan, copy: int) -> str:
     """The checker container the planner adds to each copy."""
-    return f"{range_name}-c{copy}-checker"
+    try:
+        return plan.container(CHECKER_HOST, copy).name
+    except KeyError:  # a plan without one: the planner's naming
+        return f"{plan.range}-c{copy}-{CHECKER_HOST}"
 
 
 def service_slots(scenario: Scenario) -> list[tuple[str, Service]]:
@@ -60,7 +63,7 @@ def service_targets(plan: Plan, scenario: Scenario) -> list[ServiceTarget]:
                     service=service,
                     slot=slot,
                     address=_address(plan, host, copy),
-                    container=checker_container(plan.range, copy),
+                    container=checker_container(plan, copy),
                 )
             )
     return targets

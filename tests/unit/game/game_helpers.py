@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from range.backends.base import ExecResult
@@ -63,3 +64,6 @@ class LocalExecutor:
         except subprocess.TimeoutExpired:
             return ExecResult(-1, "", "", timed_out=True)
         return ExecResult(done.returncode, done.stdout, done.stderr)
+
+
+ROOT = Path(__file__).resolve().parents[3]

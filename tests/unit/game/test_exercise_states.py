@@ -67,6 +67,7 @@ def test_state_machine_and_facts(engine: Engine, scenario: Scenario) -> None:
         facts = session.exec(
             select(Fact).where(Fact.kind == FactKind.STATE).order_by(Fact.id)  # type: ignore[arg-type]
         ).all()
+    assert facts[1].message == "pause: running → paused"
     assert [(f.data["action"], f.actor, f.tick) for f in facts] == [
         ("start", "cli:bob", 1),
         ("pause", "cli:bob", 2),
