@@ -2,8 +2,8 @@
 
 A :class:`scoring.submissions.Submitter` caches the flag codec, the teams and
 the flag catalog, so it must outlive a request. Its only unsynchronised state
-is the per-team rate limiter, so the submitter gets a locked limiter and
-threads submit concurrently (the database's unique key decides races).
+is the per-team rate limiter, which locks itself, so threads submit
+concurrently (the database's unique key decides races).
 
 The pool lives on ``app.extensions`` under the key the pages use too
 (:data:`webui.submitting.POOL_KEY`), so a team has one rate bucket whether it
@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 from sqlalchemy.engine import Engine
@@ -26,17 +25,6 @@ from webui.submitting import POOL_KEY
 
 RATE_SETTING = "CYBERRANGE_FLAG_RATE"  # flags per second and team, sustained
 BURST_SETTING = "CYBERRANGE_FLAG_BURST"
-
-
-@dataclass
-class LockedLimiter(RateLimiter):
-    """The token buckets, safe to share between threads."""
-
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def allow(self, team: str, wanted: int) -> int:
-        with self._lock:
-            return super().allow(team, wanted)
 
 
 class SubmitterPool:
@@ -50,7 +38,7 @@ class SubmitterPool:
         with self._lock:
             found = self._submitters.get(exercise_name)
             if found is None or (exercise_id is not None and found.exercise_id != exercise_id):
-                limiter = LockedLimiter(rate=self.rate, burst=self.burst)
+                limiter = RateLimiter(rate=self.rate, burst=self.burst)
                 found = Submitter(engine, exercise_name, limiter=limiter)
                 self._submitters[exercise_name] = found
             return found
