@@ -10,11 +10,12 @@ import dataclasses
 import shlex
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from range.backends.base import Backend, ExecResult
 from range.config import Settings
 from range.errors import ProvisionError
 from range.plan import Plan
@@ -115,3 +116,23 @@ def run_attack_playbook(
     if runner.status not in ("successful", "failed") and not collector.outcomes:
         raise ProvisionError(limit, playbook.name, f"ansible-runner ended {runner.status}")
     return collector.outcomes
+
+
+@dataclass(frozen=True)
+class RangeSteps:
+    """Runs attack steps on a deployed range: argv lists by exec, playbooks by Ansible."""
+
+    settings: Settings
+    backend: Backend
+    plan: Plan
+    source: ScenarioSource
+
+    def run_command(self, container: str, argv: Sequence[str], timeout: float) -> ExecResult:
+        return self.backend.exec(self.plan.range, container, list(argv), timeout=timeout)
+
+    def run_playbook(
+        self, playbook: Path, container: str, extravars: dict[str, Any]
+    ) -> list[TaskOutcome]:
+        return run_attack_playbook(
+            self.plan, self.source, self.settings, playbook, container, extravars
+        )

@@ -1,0 +1,281 @@
+"""A whole drill, phase by phase: images, deploy, verify, exercise, records, teardown.
+
+`cyberrange demo` runs it on the bundled DMZ scenario with scripted red and
+blue teams; `cyberrange run FILE` runs it for real teams and serves the web UI
+until the exercise ends. Every phase is timed and shown; a crash at any point
+is repaired by running the same command again (deploy converges, the exercise
+resumes at the right tick).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import Engine
+
+from cyberrange.compose import Deployment, deploy
+from cyberrange.defender import ScriptedDefender
+from cyberrange.drill_web import ApiSubmitter, WebServer, demo_accounts, team_token
+from range import lifecycle
+from range.backends import get_backend
+from range.backends.base import Backend
+from range.config import Settings
+from range.errors import CyberrangeError
+from range.provision.attack_run import RangeSteps
+from range.scenario.loader import LoadedScenario, load
+from range.scenario.models import Inject
+from range.scenario.timing import compress
+from records import audit
+from records.exports import export
+from scoring.adversary import Adversary
+from scoring.clock import Clock, ClockCallbacks, TickReport
+from scoring.exercise import get_exercise, tick_count, transition
+from scoring.scoreboard import Scoreboard, compute_scoreboard
+from scoring.tables import ExerciseState, TeamEntry
+
+ACTOR = "drill"
+
+
+@dataclass(frozen=True)
+class DrillOptions:
+    scenario: Path
+    name: str | None = None
+    copies: int | None = None
+    duration: int | None = None  # compress the scenario to this many seconds
+    tick: int | None = None
+    output: Path = Path("reports")
+    keep: bool = False
+    scripted: bool = False  # scripted red team and copy-1 defender (the demo)
+    teardown: bool = True
+
+
+@dataclass
+class DrillResult:
+    name: str
+    board: Scoreboard
+    report_html: Path
+    report_pdf: Path
+    exports: list[Path]
+    timings: list[tuple[str, float]]
+    web_url: str | None = None
+    defender_actions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Drill:
+    settings: Settings
+    engine: Engine
+    console: Console
+    options: DrillOptions
+    timings: list[tuple[str, float]] = field(default_factory=list)
+
+    @contextmanager
+    def phase(self, title: str) -> Iterator[None]:
+        started = time.monotonic()
+        self.console.rule(f"[bold]{title}")
+        yield
+        seconds = time.monotonic() - started
+        self.timings.append((title, seconds))
+        self.console.print(f"[green]✓[/] {title} [dim]({seconds:.1f} s)[/]")
+
+    def run(self) -> DrillResult:
+        loaded = self._load()
+        with self.phase("Images"):
+            self._images(loaded)
+        with self.phase("Deploy and provision"):
+            deployment = self._deploy(loaded)
+        name = deployment.plan.range
+        backend = get_backend(self.settings)
+        with self.phase("Verify the network"):
+            self._verify(name, backend)
+        server = WebServer(self.settings)
+        try:
+            with self.phase("Web UI"):
+                self._serve(server, name)
+            with self.phase("Exercise"):
+                defender = self._exercise(loaded, deployment, backend, server)
+            with self.phase("Records and after-action report"):
+                written = export(self.engine, name, "all", self.options.output / name, ACTOR)
+        finally:
+            if not self.options.keep:
+                server.stop()
+        if self.options.teardown and not self.options.keep:
+            with self.phase("Tear down"):
+                lifecycle.down(self.settings, self.engine, name)
+        return self._result(name, written, server, defender)
+
+    def _load(self) -> LoadedScenario:
+        loaded = load(self.options.scenario, self.settings.root)
+        if self.options.duration or self.options.tick:
+            scenario = compress(
+                loaded.scenario,
+                self.options.duration or loaded.scenario.duration,
+                self.options.tick or loaded.scenario.tick,
+            )
+            loaded = dataclasses.replace(loaded, scenario=scenario)
+        return loaded
+
+    def _images(self, loaded: LoadedScenario) -> None:
+        from cyberrange.cli.images_cmds import BuildDisplay
+        from range.images import build_images
+
+        wanted = {host.image for host in loaded.scenario.hosts.values()}
+        wanted |= {"cyberrange/checker"}
+        columns = (SpinnerColumn(), TextColumn("{task.description:<22}"), BarColumn(),
+                   TextColumn("{task.fields[status]}"), TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=self.console) as progress:
+            build_images(sorted(wanted), progress=BuildDisplay(progress))
+
+    def _deploy(self, loaded: LoadedScenario) -> Deployment:
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=self.console) as progress:
+            units = progress.add_task("containers and networks", total=None)
+            tasks = progress.add_task("configure hosts (Ansible)", total=None, start=False)
+
+            def on_apply(_: str) -> None:
+                progress.advance(units)
+
+            def on_task(host: str, task: str) -> None:
+                progress.start_task(tasks)
+                progress.update(tasks, description=f"configure {host}: {task}"[:70])
+                progress.advance(tasks)
+
+            def on_plan(plan: Any) -> None:
+                progress.update(units, total=len(plan.containers) + len(plan.networks))
+
+            return deploy(
+                self.settings, self.engine, loaded, self.options.name, self.options.copies,
+                on_apply=on_apply, on_task=on_task, on_plan=on_plan,
+            )  # fmt: skip
+
+    def _verify(self, name: str, backend: Backend) -> None:
+        results = lifecycle.verify(self.settings, self.engine, name, backend=backend)
+        wrong = [r for r in results if not r.ok]
+        self.console.print(f"{len(results) - len(wrong)}/{len(results)} reachability probes OK")
+        if wrong:
+            raise CyberrangeError(
+                f"the running network does not match the plan ({len(wrong)} probe(s) failed); "
+                f"see `cyberrange verify {name}`"
+            )
+
+    def _serve(self, server: WebServer, name: str) -> None:
+        teams = _teams(self.engine, name)
+        credentials = self.options.output / name / "credentials.txt"
+        demo_accounts(self.engine, teams, credentials)
+        server.start(self.settings.logs_dir / f"{name}-web.log")
+        self.console.print(f"web UI on {server.url} (accounts in {credentials})")
+
+    def _exercise(
+        self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
+    ) -> ScriptedDefender | None:
+        from cyberrange.game import build_checks
+
+        name, plan = deployment.plan.range, deployment.plan
+        exercise = get_exercise(self.engine, name)
+        checks = build_checks(self.settings, self.engine, plan, loaded.scenario, loaded.path)
+        callbacks, defender = self._callbacks(loaded, deployment, backend, server)
+        if exercise.state is ExerciseState.CREATED:
+            transition(self.engine, name, "start", ACTOR)
+        elif exercise.state is ExerciseState.PAUSED:
+            transition(self.engine, name, "resume", ACTOR)
+        assert exercise.id is not None
+        clock = Clock(self.engine, exercise.id, checks, callbacks)
+        try:
+            self._watch(clock, name)
+        finally:
+            clock.stop()
+            checks.close()
+        return defender
+
+    def _callbacks(
+        self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
+    ) -> tuple[ClockCallbacks, ScriptedDefender | None]:
+        name, plan = deployment.plan.range, deployment.plan
+        sink = audit.make_sink(self.engine)
+
+        def on_audit(actor: str, action: str, details: dict[str, Any]) -> None:
+            sink(name, actor, action, details)
+
+        callbacks = ClockCallbacks(audit=on_audit, on_error=self._clock_error)
+        if not self.options.scripted:
+            return callbacks, None
+        submit = ApiSubmitter(server.url, name, team_token(self.engine, "red"))
+        steps = RangeSteps(self.settings, backend, plan, loaded)
+        adversary = Adversary(self.engine, name, loaded, plan, steps, submit)
+        owner = loaded.scenario.with_copies(plan.copies).copy_owners()[1]
+        defender = ScriptedDefender(self.engine, backend, plan, name, owner)
+
+        def on_tick(_: TickReport) -> None:
+            defender.watch()
+
+        def run_step(inject: Inject) -> None:
+            outcomes = adversary.run(inject)
+            done = sum(o.outcome == "success" for o in outcomes)
+            self.console.print(f"red team: {done}/{len(outcomes)} attack steps succeeded")
+
+        callbacks.run_step = run_step
+        callbacks.on_tick = on_tick
+        return callbacks, defender
+
+    def _clock_error(self, error: BaseException) -> None:
+        self.console.print(f"[red]clock: {type(error).__name__}: {error}[/]")
+
+    def _watch(self, clock: Clock, name: str) -> None:
+        exercise = get_exercise(self.engine, name)
+        columns = (TextColumn("tick {task.completed:.0f}/{task.total:.0f}"), BarColumn(),
+                   TextColumn("{task.fields[board]}"), TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=self.console) as progress:
+            task = progress.add_task("exercise", total=tick_count(exercise), board="")
+            clock.start()
+            while not clock.wait(2.0):
+                current = get_exercise(self.engine, name)
+                board = compute_scoreboard(self.engine, name)
+                leaders = "  ".join(f"{t.name} {t.total:.1f}" for t in board.teams[:4])
+                progress.update(task, completed=current.current_tick, board=leaders)
+            progress.update(task, completed=tick_count(exercise))
+
+    def _result(
+        self, name: str, written: list[Path], server: WebServer, defender: ScriptedDefender | None
+    ) -> DrillResult:
+        html = next((p for p in written if p.suffix == ".html"), Path())
+        pdf = next((p for p in written if p.suffix == ".pdf"), Path())
+        return DrillResult(
+            name=name,
+            board=compute_scoreboard(self.engine, name),
+            report_html=html,
+            report_pdf=pdf,
+            exports=written,
+            timings=self.timings,
+            web_url=server.url if self.options.keep else None,
+            defender_actions=defender.actions if defender else [],
+        )
+
+
+def _teams(engine: Engine, exercise_name: str) -> dict[str, str]:
+    from sqlmodel import Session, select
+
+    exercise = get_exercise(engine, exercise_name)
+    with Session(engine) as session:
+        rows = session.exec(select(TeamEntry).where(TeamEntry.exercise_id == exercise.id)).all()
+        return {row.name: row.role for row in rows}
+
+
+def timings_table(timings: list[tuple[str, float]]) -> Table:
+    table = Table(title="Phases")
+    table.add_column("phase")
+    table.add_column("seconds", justify="right")
+    for title, seconds in timings:
+        table.add_row(title, f"{seconds:.1f}")
+    table.add_row("[bold]total", f"[bold]{sum(s for _, s in timings):.1f}")
+    return table
+
