@@ -3,8 +3,8 @@ every answer to a bad request is the error envelope naming the field."""
 
 from __future__ import annotations
 
-from tests.unit.api.conftest import API, X, ApiWorld
 from records import audit
+from tests.unit.api.conftest import API, ApiWorld, X
 
 
 def test_token_auth_needs_no_csrf_token(world: ApiWorld) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from records import audit
 from scoring.exercise import transition
 from scoring.tables import Fact, FactKind
-from tests.unit.api.conftest import X, ApiWorld
+from tests.unit.api.conftest import ApiWorld, X
 from tests.unit.webui.conftest import EXERCISE
 
 

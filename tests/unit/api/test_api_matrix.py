@@ -1,4 +1,4 @@
-"""Every API route × every role, from one table checked against the URL map:
+"""Every API route x every role, from one table checked against the URL map:
 allowed roles get past the checks, others get 403, anonymous callers 401,
 always in the error envelope. The OpenAPI document lists every route."""
 
@@ -122,8 +122,10 @@ def test_anonymous_gets_401(matrix: Matrix, rule: str, method: str) -> None:
     response = client.open(matrix.url(rule), method=method, json={})
     response.close()
     assert response.status_code == 401
-    assert response.json == {"error": {"status": 401, "code": "unauthorized",
-                                       "message": response.json["error"]["message"]}}
+    body = response.json
+    assert body is not None
+    assert body == {"error": {"status": 401, "code": "unauthorized",
+                              "message": body["error"]["message"]}}
 
 
 def _api_rules(matrix: Matrix) -> set[tuple[str, str]]:
