@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +83,22 @@ def ensure_rootfs(progress: ProgressFn = _quiet) -> str:
     return info.image_id
 
 
+@contextmanager
+def _build_lock(first: str, progress: ProgressFn) -> Iterator[None]:
+    """One images build at a time on this machine: a second one waits, then skips."""
+    path = Path(tempfile.gettempdir()) / f"cyberrange-images-{os.getuid()}.lock"
+    with path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress(BuildEvent(first, "line", "waiting for another images build"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _build_one(spec: ImageSpec, content_hash: str, progress: ProgressFn) -> None:
     def on_line(line: str) -> None:
         match = _STEP.match(line)
@@ -108,9 +128,15 @@ def build_images(
     names = list(names)
     order = build_order(discover(_docker_dir(docker_dir)), names)
     forced = {short_name(n) for n in names} if names else {s.name for s in order}
-    forced = forced if force else set()
     for spec in order:
         progress(BuildEvent(spec.tag, "planned"))
+    with _build_lock(order[0].tag if order else ROOTFS_TAG, progress):
+        return _build_all(order, forced if force else set(), progress)
+
+
+def _build_all(
+    order: list[ImageSpec], forced: set[str], progress: ProgressFn
+) -> list[BuildResult]:
     rootfs_id = ensure_rootfs(progress) if any(s.needs_rootfs for s in order) else ""
     hashes = content_hashes(order, rootfs_id)
     results: list[BuildResult] = []
