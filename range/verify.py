@@ -18,7 +18,7 @@ from range.reach import Probe, probe_set
 
 PROBE_TIMEOUT = 2.0  # seconds a connect may take before the port counts as blocked
 RETRY_TIMEOUT = 6.0  # a mismatch is probed once more, slower, before it is reported
-EXEC_TIMEOUT = 20.0
+EXEC_TIMEOUT = 60.0  # docker exec itself can be slow on a busy engine host
 WORKERS = 8
 
 # Answers the probe program prints, and whether each means "the packet got there".
