@@ -16,7 +16,8 @@ from range.backends.swarm_placement import NodeLoad
 from range.errors import BackendError, ConflictError
 from range.plan import LABEL_RANGE, NetworkPlan
 
-NETWORK_GONE_TIMEOUT = 30.0  # overlays disappear a moment after their last endpoint
+NETWORK_GONE_TIMEOUT = 60.0  # overlays disappear a moment after their last endpoint
+_STILL_ATTACHED = ("active endpoints", "in use by task")
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def remove_overlay(manager: DockerEngine, name: str, timeout: float = NETWORK_GO
         gone = result.returncode != 0 and is_gone(BackendError(result.stderr))
         if result.returncode == 0 or gone:
             break
-        if "active endpoints" not in result.stderr or time.monotonic() > deadline:
+        lagging = any(marker in result.stderr for marker in _STILL_ATTACHED)
+        if not lagging or time.monotonic() > deadline:
             raise BackendError(f"removing network {name}: {result.stderr.strip()}")
         time.sleep(0.5)
     while manager.raw(["network", "inspect", "--format", "{{.Id}}", name]).returncode == 0:
