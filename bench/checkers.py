@@ -139,8 +139,10 @@ def baseline(backend: DockerBackend, range_name: str, copies: int, sample: int) 
     started = time.monotonic()
     with ThreadPoolExecutor(32) as pool:
         statuses = list(pool.map(one, range(sample)))
-    assert set(statuses) == {CheckStatus.OK}, statuses
-    return time.monotonic() - started
+    elapsed = time.monotonic() - started
+    ok = statuses.count(CheckStatus.OK)
+    print(f"naive sample: {ok}/{sample} OK in {elapsed:.1f} s")
+    return elapsed
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ is shipped as program text (see :func:`scoring.checkers.protocol.agent_program`)
 import contextlib
 import json
 import os
-import runpy
 import selectors
 import shutil
 import signal
@@ -46,15 +45,61 @@ def preload() -> None:
             continue
 
 
-def run_script_in_child(path: str, argv: list[str]) -> int:
-    with open(path, "rb") as handle:  # noqa: PTH123 (no pathlib needed in the container)
-        first = handle.readline()
-    if first.startswith(b"#!") and b"python" not in first:
-        os.execv(path, [path, *argv])  # noqa: S606 (argument list, no shell)
-    sys.argv = [path, *argv]
-    sys.path.insert(0, os.path.dirname(path))  # noqa: PTH120
+class Script:
+    """A checker script, written once to a private folder and compiled once."""
+
+    def __init__(self, folder: str, index: int, name: str, text: str) -> None:
+        subdir = os.path.join(folder, str(index))  # noqa: PTH118
+        os.mkdir(subdir, 0o700)  # noqa: PTH102
+        self.path = os.path.join(subdir, os.path.basename(name) or "checker")  # noqa: PTH118, PTH119
+        with open(self.path, "w", encoding="utf-8") as handle:  # noqa: PTH123
+            handle.write(text)
+        os.chmod(self.path, 0o700)  # noqa: PTH101
+        first = text.split("\n", 1)[0]
+        self.native = first.startswith("#!") and "python" not in first
+        self.code: Any = None
+        self.error = ""
+        if not self.native:
+            try:
+                self.code = compile(text, self.path, "exec")
+            except SyntaxError as exc:
+                self.error = f"checker does not compile: {exc}"
+
+
+class ScriptStore:
+    """Scripts by name and content; kept for the whole session, on tmpfs when there is one."""
+
+    def __init__(self) -> None:
+        shm = "/dev/shm"  # noqa: S108 (private 0700 folder below it)
+        base = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None  # noqa: PTH112
+        self.folder = tempfile.mkdtemp(prefix="cyberrange-checks-", dir=base)
+        self.scripts: dict[tuple[str, str], Script] = {}
+
+    def get(self, sources: dict[str, str]) -> dict[str, Script]:
+        found = {}
+        for name, text in sources.items():
+            key = (name, text)
+            if key not in self.scripts:
+                self.scripts[key] = Script(self.folder, len(self.scripts), name, text)
+            found[name] = self.scripts[key]
+        return found
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def run_script_in_child(script: Script, argv: list[str]) -> int:
+    """In the forked child: run the script as ``__main__`` without touching the disk."""
+    if script.native:
+        os.execv(script.path, [script.path, *argv])  # noqa: S606 (argument list, no shell)
+    if script.error:
+        print(script.error, file=sys.stderr)
+        return 1
+    sys.argv = [script.path, *argv]
+    sys.path.insert(0, os.path.dirname(script.path))  # noqa: PTH120
+    namespace = {"__name__": "__main__", "__file__": script.path, "__builtins__": __builtins__}
     try:
-        runpy.run_path(path, run_name="__main__")
+        exec(script.code, namespace)  # noqa: S102 (the trainer's checker, in its container)
     except SystemExit as exc:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
@@ -63,7 +108,7 @@ def run_script_in_child(path: str, argv: list[str]) -> int:
     return 0
 
 
-def child(job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, str]) -> int:
+def child(job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, Script]) -> int:
     builtin = job.get("builtin")
     if builtin:
         check = globals()["check_" + builtin["kind"]]
@@ -75,7 +120,7 @@ def child(job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, str]) -
 
 
 def spawn(
-    job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, str]
+    job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, Script]
 ) -> tuple[int, int, int]:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -121,7 +166,9 @@ class Run:
 class Loop:
     """Single-threaded: forks runs, collects their output, enforces deadlines."""
 
-    def __init__(self, jobs: list[dict[str, Any]], scripts: dict[str, str], workers: int) -> None:
+    def __init__(
+        self, jobs: list[dict[str, Any]], scripts: dict[str, Script], workers: int
+    ) -> None:
         self.jobs, self.scripts, self.workers = jobs, scripts, max(1, workers)
         self.results: list[list[dict[str, Any]]] = [[] for _ in jobs]
         self.queue: deque[tuple[int, int]] = deque(
@@ -214,40 +261,23 @@ class Loop:
             self.queue.appendleft((run.index, run.phase + 1))
 
 
-def write_scripts(folder: str, sources: dict[str, str]) -> dict[str, str]:
-    paths = {}
-    for index, (name, text) in enumerate(sorted(sources.items())):
-        subdir = os.path.join(folder, str(index))  # noqa: PTH118
-        os.mkdir(subdir, 0o700)  # noqa: PTH102
-        path = os.path.join(subdir, os.path.basename(name) or "checker")  # noqa: PTH118, PTH119
-        with open(path, "w", encoding="utf-8") as handle:  # noqa: PTH123
-            handle.write(text)
-        os.chmod(path, 0o700)  # noqa: PTH101
-        paths[name] = path
-    return paths
-
-
-def handle(batch: dict[str, Any]) -> dict[str, Any]:
+def handle(batch: dict[str, Any], store: ScriptStore) -> dict[str, Any]:
     jobs = batch["jobs"]
-    folder = tempfile.mkdtemp(prefix="cyberrange-checks-")
-    try:
-        scripts = write_scripts(folder, batch.get("scripts", {}))
-        results = Loop(jobs, scripts, int(batch.get("workers", 32))).run()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    scripts = store.get(batch.get("scripts", {}))
+    results = Loop(jobs, scripts, int(batch.get("workers", 32))).run()
     answer = [
         {"id": job["id"], "phases": phases} for job, phases in zip(jobs, results, strict=True)
     ]
     return {"results": answer}
 
 
-def serve() -> None:
+def serve(store: ScriptStore) -> None:
     """Session mode: one JSON batch per line in, one JSON answer per line out, until EOF."""
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            answer = handle(json.loads(line))
+            answer = handle(json.loads(line), store)
         except Exception as exc:  # a bad batch must not end the session
             answer = {"error": f"{type(exc).__name__}: {exc}"}
         sys.stdout.write(json.dumps(answer) + "\n")
@@ -256,8 +286,12 @@ def serve() -> None:
 
 def main() -> None:
     preload()
-    if "--serve" in sys.argv:
-        serve()
-        return
-    sys.stdout.write(json.dumps(handle(json.load(sys.stdin))))
-    sys.stdout.flush()
+    store = ScriptStore()
+    try:
+        if "--serve" in sys.argv:
+            serve(store)
+        else:
+            sys.stdout.write(json.dumps(handle(json.load(sys.stdin), store)))
+            sys.stdout.flush()
+    finally:
+        store.close()
