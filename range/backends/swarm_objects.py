@@ -82,8 +82,10 @@ def find_containers(
     return on_nodes(nodes, engines, work)
 
 
-def node_loads(nodes: Sequence[Node], engines: NodeEngines, range_name: str) -> list[NodeLoad]:
-    """Memory each usable node has, and the limits of what runs there outside this range."""
+def node_loads(
+    nodes: Sequence[Node], engines: NodeEngines, range_name: str | None
+) -> list[NodeLoad]:
+    """Memory each usable node has, and the limits of what runs there (outside a range)."""
     fmt = '{{.HostConfig.Memory}} {{index .Config.Labels "' + LABEL_RANGE + '"}}'
 
     def work(node: Node, engine: DockerEngine) -> list[Any]:
@@ -93,7 +95,7 @@ def node_loads(nodes: Sequence[Node], engines: NodeEngines, range_name: str) -> 
         used = 0
         for line in out.stdout.splitlines() if ids else []:
             memory, _, owner = line.partition(" ")
-            if owner.strip() != range_name and memory.isdigit():
+            if (range_name is None or owner.strip() != range_name) and memory.isdigit():
                 used += int(memory)
         return [NodeLoad(node.id, node.memory, used)]
 
