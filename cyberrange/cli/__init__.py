@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from cyberrange.cli import (
+    cluster_cmds,
     demo_cmds,
     game_cmds,
     images_cmds,
@@ -92,6 +93,7 @@ for module in (
     records_cmds,
     web_cmds,
     demo_cmds,
+    cluster_cmds,
 ):
     module.register(cli)
 
