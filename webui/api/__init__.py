@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from webui.api import submitters
+from webui.api import boardcache, submitters
 from webui.api.registry import blueprint
 
 ROUTE_MODULES = (
@@ -28,6 +28,7 @@ def blueprints() -> list[Blueprint]:
 
     def setup(state: Any) -> None:
         submitters.install(state.app)
+        state.app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()
 
     bp.record_once(setup)
     return [bp]

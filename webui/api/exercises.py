@@ -12,11 +12,11 @@ from scoring.exercise import current_tick, time_left
 from scoring.exercise import transition as change_state
 from scoring.scoreboard import FULL_VIEW_ROLES, explain
 from scoring.tables import Exercise
+from webui.api.boardcache import boards
 from webui.api.common import ALL_ROLES, STAFF, caller, engine, exercise, own_team, record
 from webui.api.models import ExplainQuery
 from webui.api.registry import api_route
 from webui.app import web_context
-from webui.boardjson import board_payload
 from webui.errors import ApiError
 
 X = "/exercises/<ex>"
@@ -87,8 +87,7 @@ def stop_exercise(ex: str) -> dict[str, Any]:
            response="ranked teams, categories, services and history "
                     "(frozen for teams during a score freeze)", tag="scoreboard")
 def scoreboard(ex: str) -> dict[str, Any]:
-    found = exercise(ex)
-    return board_payload(engine(), found.name, str(caller().role))
+    return boards().payload(engine(), ex, str(caller().role))
 
 
 @api_route("GET", f"{X}/scoreboard/explain", roles=ALL_ROLES, query=ExplainQuery,

@@ -1,0 +1,305 @@
+"""Benchmark: the JSON API under `cyberrange serve` (gunicorn) with 50 clients.
+
+Seeds a temporary data directory (users, API tokens, a running dmz-breach
+exercise), starts `cyberrange serve` on a free 127.0.0.1 port and drives it
+with concurrent keep-alive clients (threads, bounded in count and time):
+
+* single-flag submissions per second and their latency (target >= 500/s,
+  p99 < 100 ms): every flag is genuine and new, so each one is verified,
+  recorded and accepted;
+* batch submissions in flags per second (target >= 10,000/s), 5,000 flags a
+  request, on a second exercise;
+* scoreboard latency p50/p95 (target p95 < 100 ms), read by the teams while
+  the ledger holds what the first phase submitted.
+
+The server's flag rate limit is lifted (CYBERRANGE_FLAG_RATE) for the run:
+the limiter has its own tests; here the code path is measured.
+
+    .venv/bin/python bench/web.py [--clients 50] [--seconds 10] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from range.config import Settings  # noqa: E402
+from scoring.flags import FlagCodec  # noqa: E402
+
+HOST = "127.0.0.1"  # never anything else: the bench talks to its own server
+DMZ = ROOT / "scenarios" / "dmz-breach" / "scenario.yaml"
+BATCH = 5000
+console = Console()
+
+
+@dataclass
+class Seed:
+    tokens: dict[str, str]  # role → token
+    codecs: dict[str, FlagCodec]  # exercise → its codec
+    tick: int
+
+
+def _scenario() -> object:
+    import yaml
+
+    from range.errors import ScenarioError
+    from range.scenario import load
+    from range.scenario.models import Scenario
+
+    try:
+        return load(DMZ, root=ROOT).scenario
+    except ScenarioError:  # provisioning files being written: the model is enough here
+        return Scenario.model_validate(yaml.safe_load(DMZ.read_text(encoding="utf-8")))
+
+
+def seed(settings: Settings) -> Seed:
+    from cyberrange.tables import import_all_tables
+    from range.db import open_engine
+    from scoring.clock import Clock
+    from scoring.exercise import create_exercise, get_exercise, transition
+    from webui.accounts import create_user, issue_token
+
+    import_all_tables()
+    engine = open_engine(settings)
+    tokens = {}
+    for username, role, team in (("red1", "red", "red"), ("blue1", "blue", "blue-1"),
+                                 ("white1", "white", None)):
+        user = create_user(engine, username, "bench password", role, team=team)
+        tokens[role] = issue_token(engine, user, "bench")
+    codecs = {}
+    for name in ("webbench", "webbatch"):
+        created = create_exercise(engine, name, name, _scenario(), str(DMZ))  # type: ignore[arg-type]
+        transition(engine, name, "start", "bench")
+        assert created.id is not None
+        Clock(engine, created.id).poll()  # tick 1
+        found = get_exercise(engine, name)
+        codecs[name] = FlagCodec(found.secret, created.id)
+    engine.dispose()
+    return Seed(tokens, codecs, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CYBERRANGE_DATA_DIR": str(data_dir), "CYBERRANGE_FLAG_RATE": "1e9",
+           "CYBERRANGE_FLAG_BURST": "1e9"}
+    command = [str(Path(sys.executable).parent / "cyberrange"), "serve", "--host", HOST,
+               "--port", str(port), "--workers", str(workers), "--insecure-cookies"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}"
+                             if server.stderr else "server exited")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("server did not answer within 60 s")
+
+
+@dataclass
+class Phase:
+    """Latencies and unit counts of one phase, filled by many threads."""
+
+    latencies: list[float] = field(default_factory=list)
+    units: int = 0
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float, units: int, ok: bool) -> None:
+        with self.lock:
+            self.latencies.append(seconds)
+            self.units += units if ok else 0
+            self.errors += 0 if ok else 1
+
+
+Request = Callable[[int], tuple[str, str, bytes | None, int]]  # n → method, path, body, units
+
+
+def drive(port: int, token: str, clients: int, seconds: float, limit: int, make: Request,
+          label: str) -> tuple[Phase, float]:
+    """``clients`` threads, each with one keep-alive connection, until ``limit``
+    requests were sent in total or ``seconds`` passed."""
+    phase, counter, counter_lock = Phase(), iter(range(limit)), threading.Lock()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    stop = time.monotonic() + seconds
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        while time.monotonic() < stop:
+            with counter_lock:
+                number = next(counter, None)
+            if number is None:
+                break
+            method, path, body, units = make(number)
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = response_of(conn)
+            phase.add(time.perf_counter() - started, units, response == 200)
+        conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=seconds)
+        began = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        while any(t.is_alive() for t in threads):
+            progress.update(task, completed=min(seconds, time.perf_counter() - began))
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - began
+    return phase, elapsed
+
+
+def response_of(conn: http.client.HTTPConnection) -> int:
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server and its gunicorn workers so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    except OSError:
+        return float("nan")
+    return total
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def flags_of(codec: FlagCodec, first: int, count: int) -> Iterator[str]:
+    """Genuine, distinct, unexpired service flags (copies 1-2, slots 0-1)."""
+    for n in range(first, first + count):
+        yield codec.service_flag(2 + n // 4, 1 + n % 2, (n // 2) % 2)
+
+
+def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="cr-webbench-") as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data", root=ROOT)
+        seeded = seed(settings)
+        port = free_port()
+        server = start_server(settings.data_dir, port, args.workers)
+        try:
+            report(args, port, seeded, server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@dataclass
+class Meter:
+    """Runs phases and adds what they cost: server CPU per request, client CPU."""
+
+    port: int
+    server_pid: int
+
+    def run(self, token: str, clients: int, seconds: float, limit: int, make: Request,
+            label: str) -> tuple[Phase, float, str]:
+        cpu, client_cpu = server_cpu_seconds(self.server_pid), time.process_time()
+        phase, elapsed = drive(self.port, token, clients, seconds, limit, make, label)
+        used = server_cpu_seconds(self.server_pid) - cpu
+        requests = max(1, len(phase.latencies))
+        cores = os.cpu_count() or 1
+        note = (f"server CPU {used / requests * 1000:.2f} ms/request "
+                f"(all {cores} cores would serve {cores * requests / used:,.0f}/s), "
+                f"bench client CPU {time.process_time() - client_cpu:.1f} s "
+                f"in {elapsed:.1f} s")
+        return phase, elapsed, note
+
+
+def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -> None:
+    meter = Meter(port, server_pid)
+    single = seeded.codecs["webbench"]
+
+    def one_flag(n: int) -> tuple[str, str, bytes | None, int]:
+        body = json.dumps({"flags": list(flags_of(single, n, 1))}).encode()
+        return "POST", "/api/v1/exercises/webbench/flags", body, 1
+
+    phase, elapsed, note = meter.run(seeded.tokens["red"], args.clients, args.seconds, 200_000,
+                                     one_flag, "single flags")
+    console.print(f"single-flag submissions: {phase.units / elapsed:8.0f}/s  "
+                  f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
+                  f"p99 {percentile(phase.latencies, 0.99) * 1000:6.1f} ms  "
+                  f"({phase.units} accepted, {phase.errors} errors; target >= 500/s, "
+                  "p99 < 100 ms)")
+    console.print(f"  {note}")
+
+    batch_codec = seeded.codecs["webbatch"]
+
+    def batch(n: int) -> tuple[str, str, bytes | None, int]:
+        body = json.dumps({"flags": list(flags_of(batch_codec, n * BATCH, BATCH))}).encode()
+        return "POST", "/api/v1/exercises/webbatch/flags", body, BATCH
+
+    phase, elapsed, note = meter.run(seeded.tokens["red"], args.batch_clients, args.seconds,
+                                     400, batch, "batches")
+    console.print(f"batch submissions:       {phase.units / elapsed:8.0f} flags/s  "
+                  f"p50 {percentile(phase.latencies, 0.5) * 1000:6.0f} ms a batch of {BATCH}  "
+                  f"({phase.errors} errors; target >= 10,000 flags/s)")
+    console.print(f"  {note}")
+
+    def board(n: int) -> tuple[str, str, bytes | None, int]:
+        return "GET", "/api/v1/exercises/webbench/scoreboard", None, 1
+
+    for role in ("blue", "white"):
+        phase, elapsed, note = meter.run(seeded.tokens[role], args.clients, args.seconds,
+                                         100_000, board, f"scoreboard ({role})")
+        console.print(f"scoreboard ({role:5}):       {phase.units / elapsed:8.0f}/s  "
+                      f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
+                      f"p95 {percentile(phase.latencies, 0.95) * 1000:6.1f} ms  "
+                      f"({phase.errors} errors; target p95 < 100 ms)")
+        console.print(f"  {note}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--batch-clients", type=int, default=4,
+                        help="concurrent batch senders (each batch is 5,000 flags)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="time limit of each phase")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    args = parser.parse_args()
+    console.print(f"{args.clients} clients on {HOST}, {args.workers} workers "
+                  f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}), "
+                  f"{args.seconds:.0f} s per phase")
+    run(args)
+
+
+if __name__ == "__main__":
+    main()

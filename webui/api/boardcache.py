@@ -1,0 +1,89 @@
+"""The scoreboard, computed once per change instead of once per reader.
+
+Fifty teams polling the board every second would recompute it fifty times a
+second. A board only changes when a fact is appended or the exercise row
+changes (state, tick, formula), so each worker keeps the last payload per
+exercise and view with a version read by two indexed one-row queries; when the
+version is unchanged only ``time_left`` moves, by the wall time elapsed while
+running. One thread computes a missing board while the others wait for it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from scoring.ledger import FACT_TABLE
+from scoring.scoreboard import FULL_VIEW_ROLES
+from scoring.tables import Exercise, ExerciseState
+from webui.boardjson import board_payload
+
+CACHE_KEY = "cyberrange.api-boards"
+EXERCISE_TABLE = Exercise.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: tuple[Any, ...]
+    payload: dict[str, Any]
+    stamp: float  # monotonic time the payload was computed
+
+
+class BoardCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, bool], _Entry] = {}
+        self._computing: dict[tuple[str, bool], threading.Lock] = {}
+
+    def payload(self, engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
+        key = (exercise_name, viewer_role in FULL_VIEW_ROLES)
+        version = _version(engine, exercise_name)
+        entry = self._fresh(key, version)
+        if entry is None:
+            with self._lock:
+                gate = self._computing.setdefault(key, threading.Lock())
+            with gate:  # one computation per key; the others find its result
+                entry = self._fresh(key, version)
+                if entry is None:
+                    board = board_payload(engine, exercise_name, viewer_role)
+                    entry = _Entry(version, board, time.monotonic())
+                    with self._lock:
+                        self._entries[key] = entry
+        return _aged(entry)
+
+    def _fresh(self, key: tuple[str, bool], version: tuple[Any, ...]) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry if entry is not None and entry.version == version else None
+
+
+def _version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
+    """What the board depends on besides the clock: the newest fact (any
+    exercise: the rowid maximum is one b-tree step) and the exercise row."""
+    t = EXERCISE_TABLE.c
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(FACT_TABLE.c.id))).scalar()
+        row = conn.execute(
+            select(t.id, t.state, t.current_tick, t.formula, t.paused_seconds, t.started_at)
+            .where(t.name == exercise_name)
+        ).first()
+    return (newest, *(tuple(row) if row is not None else ()))
+
+
+def _aged(entry: _Entry) -> dict[str, Any]:
+    """The cached board with ``time_left`` moved on while the exercise runs."""
+    if entry.payload.get("state") != str(ExerciseState.RUNNING):
+        return entry.payload
+    elapsed = time.monotonic() - entry.stamp
+    return {**entry.payload, "time_left": max(0, round(entry.payload["time_left"] - elapsed))}
+
+
+def boards() -> BoardCache:
+    found: BoardCache = current_app.extensions[CACHE_KEY]
+    return found
