@@ -174,3 +174,18 @@ def test_admin_manages_users(world: ApiWorld) -> None:
     users = admin.get(f"{API}/users").json
     assert users is not None and "blue3" in {u["username"] for u in users["users"]}
     assert "password_hash" not in users["users"][0]
+
+
+def _total(world: ApiWorld, role: str, team: str) -> float:
+    board = world.as_role(role).get(f"{X}/scoreboard").json
+    assert board is not None
+    return float(next(t["total"] for t in board["teams"] if t["name"] == team))
+
+
+def test_cached_scoreboard_shows_a_new_fact_at_once(world: ApiWorld) -> None:
+    before = {role: _total(world, role, "blue-1") for role in ("blue", "white")}
+    assert _total(world, "blue", "blue-1") == before["blue"]  # served from the cache
+    world.as_role("white").post(f"{X}/adjustments",
+                                json={"team": "blue-1", "points": 5.0, "reason": "bonus"})
+    for role in ("blue", "white"):
+        assert _total(world, role, "blue-1") == before[role] + 5.0
