@@ -11,13 +11,13 @@ from records import audit
 from scoring.exercise import get_exercise
 from scoring.ledger import TeamInfo, load_teams
 from scoring.tables import Exercise
-from webui.accounts import User
+from webui.accounts import User, UserRole
 from webui.app import web_context
 from webui.auth import current_user
 
-TEAM_ROLES = ("red", "blue")
-STAFF_ROLES = ("white", "admin")
-READ_ALL_ROLES = ("white", "admin", "auditor")
+TEAM_ROLES = (UserRole.RED, UserRole.BLUE)
+STAFF_ROLES = (UserRole.WHITE, UserRole.ADMIN)
+READ_ALL_ROLES = (UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
 
 
 def user() -> User:

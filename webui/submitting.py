@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from scoring.submissions import Submitter, SubmissionResult
+from scoring.submissions import SubmissionResult, Submitter
 
 POOL_KEY = "cyberrange.submitters"
 

@@ -24,7 +24,7 @@ def _back() -> Response:
 
 
 @bp.route("/admin")
-@require("admin")
+@require(UserRole.ADMIN)
 def index() -> str:
     users = all_users(web_context().engine)
     return render_template("admin.html", users=users, teams=teams(users),
@@ -32,7 +32,7 @@ def index() -> str:
 
 
 @bp.route("/admin/users", methods=["POST"])
-@require("admin")
+@require(UserRole.ADMIN)
 def create() -> Response:
     username = form_text(request.form, "username", 64)
     role = form_text(request.form, "role", 16)
@@ -49,7 +49,7 @@ def create() -> Response:
 
 
 @bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
-@require("admin")
+@require(UserRole.ADMIN)
 def activate(user_id: int) -> Response:
     active = request.form.get("active") == "1"
     if user_id == user().id and not active:
@@ -62,7 +62,7 @@ def activate(user_id: int) -> Response:
 
 
 @bp.route("/admin/users/<int:user_id>/team", methods=["POST"])
-@require("admin")
+@require(UserRole.ADMIN)
 def team(user_id: int) -> Response:
     try:
         changed = set_team(web_context().engine, user_id, form_text(request.form, "team", 64))
@@ -75,7 +75,7 @@ def team(user_id: int) -> Response:
 
 
 @bp.route("/admin/import", methods=["POST"])
-@require("admin")
+@require(UserRole.ADMIN)
 def import_csv() -> Response:
     upload = request.files.get("participants")
     if upload is None or not upload.filename:

@@ -34,6 +34,11 @@ def _text_of(item: Any, fields: Iterable[str]) -> str:
     return " ".join(str(getattr(item, f, "") or "") for f in fields).lower()
 
 
+def _plain(item: Any, name: str) -> str:
+    value = getattr(item, name, None)
+    return str(getattr(value, "value", value))
+
+
 def filtered(items: Iterable[T], filters: dict[str, str], text_fields: Iterable[str]) -> list[T]:
     """Items matching every filter given (team, severity, status exactly; q as text)."""
     fields = tuple(text_fields)
@@ -41,11 +46,9 @@ def filtered(items: Iterable[T], filters: dict[str, str], text_fields: Iterable[
     for item in items:
         if filters.get("team") and str(getattr(item, "team", "")) != filters["team"]:
             continue
-        severity = getattr(item, "severity", None)
-        if filters.get("severity") and str(getattr(severity, "value", severity)) != filters["severity"]:
+        if filters.get("severity") and _plain(item, "severity") != filters["severity"]:
             continue
-        status = getattr(item, "status", None)
-        if filters.get("status") and str(getattr(status, "value", status)) != filters["status"]:
+        if filters.get("status") and _plain(item, "status") != filters["status"]:
             continue
         if filters.get("q") and filters["q"].lower() not in _text_of(item, fields):
             continue

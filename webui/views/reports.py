@@ -12,6 +12,7 @@ from records.incidents import RSIT, file_incident, list_incidents, observables_o
 from records.tables import EvidenceFile, IncidentReport, Pap, Severity, Tlp
 from scoring.reports import report_points
 from scoring.tables import Exercise
+from webui.accounts import UserRole
 from webui.app import web_context
 from webui.attack import techniques_for
 from webui.auth import require
@@ -44,7 +45,7 @@ def _form_page(found: Exercise, error: str = "", status: int = 200) -> tuple[str
 
 
 @bp.route("/x/<name>/reports/new", methods=["GET", "POST"])
-@require("blue")
+@require(UserRole.BLUE)
 def new(name: str) -> Response | tuple[str, int]:
     found = exercise(name)
     team = own_team(found)
@@ -59,7 +60,7 @@ def new(name: str) -> Response | tuple[str, int]:
         record_action(found.name, "incident.submit", {"incident": report.uid, "team": team})
         for upload in uploads:
             stored = _store().add(
-                engine, found.id, upload.filename or "evidence", upload.stream,
+                engine, found.id, upload.filename or "evidence", upload.stream,  # type: ignore[arg-type]
                 uploaded_by=me, incident_id=report.id,
             )
             record_action(found.name, "evidence.upload",
@@ -70,7 +71,7 @@ def new(name: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/x/<name>/reports")
-@require("blue")
+@require(UserRole.BLUE)
 def own(name: str) -> str:
     found = exercise(name)
     team = own_team(found)
@@ -87,13 +88,13 @@ def readable_report(found: Exercise, report_id: int) -> IncidentReport:
         report = session.get(IncidentReport, report_id)
     if report is None or report.exercise_id != found.id:
         abort(404)
-    if str(user().role) not in READ_ALL_ROLES and report.team != own_team(found):
+    if user().role not in READ_ALL_ROLES and report.team != own_team(found):
         abort(404)
     return report
 
 
 @bp.route("/x/<name>/reports/<int:report_id>")
-@require("blue", *READ_ALL_ROLES)
+@require(UserRole.BLUE, *READ_ALL_ROLES)
 def detail(name: str, report_id: int) -> str:
     found = exercise(name)
     report = readable_report(found, report_id)
@@ -110,14 +111,14 @@ def detail(name: str, report_id: int) -> str:
 
 
 @bp.route("/x/<name>/evidence/<int:evidence_id>")
-@require("blue", *READ_ALL_ROLES)
+@require(UserRole.BLUE, *READ_ALL_ROLES)
 def evidence(name: str, evidence_id: int) -> Response:
     found = exercise(name)
     with Session(web_context().engine) as session:
         record = session.get(EvidenceFile, evidence_id)
     if record is None or record.exercise_id != found.id:
         abort(404)
-    if str(user().role) not in READ_ALL_ROLES:
+    if user().role not in READ_ALL_ROLES:
         if record.incident_id is None:
             abort(404)
         readable_report(found, record.incident_id)

@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from records.incidents import list_incidents
 from scoring.ledger import facts
 from scoring.reports import report_points
 from scoring.tables import Exercise, Fact, FactKind
-from records.incidents import list_incidents
+from webui.accounts import UserRole
 from webui.app import web_context
 from webui.auth import require
-from webui.pagekit import exercise, own_team, record_action, scenario_of, user
+from webui.pagekit import TEAM_ROLES, exercise, own_team, record_action, scenario_of, user
 from webui.submitting import pool
 
 bp = Blueprint("team", __name__)
@@ -22,7 +23,7 @@ SERVICE_TICKS = 12  # ticks of service history shown to a blue team
 
 
 @bp.route("/x/<name>/team")
-@require("red", "blue")
+@require(*TEAM_ROLES)
 def dashboard(name: str) -> str:
     found = exercise(name)
     team = own_team(found)
@@ -71,7 +72,7 @@ def split_flags(text: str) -> list[str]:
 
 
 @bp.route("/x/<name>/submit", methods=["GET", "POST"])
-@require("red")
+@require(UserRole.RED)
 def submit(name: str) -> str:
     found = exercise(name)
     team = own_team(found)
@@ -82,7 +83,6 @@ def submit(name: str) -> str:
             me = user().username
             results = pool().submit(web_context().engine, found.name, team, flags, f"web:{me}")
             accepted = sum(1 for r in results if r.answer == "accepted")
-            record_action(
-                found.name, "flags.submit", {"team": team, "flags": len(flags), "accepted": accepted}
-            )
+            details = {"team": team, "flags": len(flags), "accepted": accepted}
+            record_action(found.name, "flags.submit", details)
     return render_template("submit.html", exercise=found, team=team, results=results)

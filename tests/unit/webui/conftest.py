@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
-
-import yaml
 
 from range.config import Settings
 from range.errors import ScenarioError

@@ -1,4 +1,4 @@
-"""Every page route × every role: allowed roles get in, others get 403,
+"""Every page route and every role: allowed roles get in, others get 403,
 anonymous visitors are sent to the login page. One table, checked against
 the application's URL map so a new route cannot be forgotten."""
 
@@ -103,10 +103,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     values = _records(engine, settings, found.id or 0)
     values.update(name=EXERCISE, user_id=str(victim.id), fmt="json")
     app = create_app(settings, engine, secure_cookies=False, testing=True)
-    clients = {}
-    for role, username in ROLE_USER.items():
-        clients[role] = app.test_client()
-        login(clients[role], username)
+    clients: dict[str, FlaskClient] = {}
+    for role_name, username in ROLE_USER.items():
+        clients[role_name] = app.test_client()
+        login(clients[role_name], username)
     yield World(app, clients, values)
     engine.dispose()
 
