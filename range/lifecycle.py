@@ -183,11 +183,12 @@ def verify(
     name: str,
     done: Callable[[ProbeResult], None] | None = None,
     *,
+    started: Callable[[int], None] | None = None,
     backend: Backend | None = None,
 ) -> list[ProbeResult]:
     """Run the plan's probes inside the range; every result, in probe order."""
     plan = plan_of(engine, name)
-    return verify_plan(_backend(settings, backend), plan, done=done)
+    return verify_plan(_backend(settings, backend), plan, done=done, started=started)
 
 
 def shell_argv(

@@ -100,9 +100,15 @@ def verify_plan(
     plan: Plan,
     probes: Sequence[Probe] | None = None,
     done: Callable[[ProbeResult], None] | None = None,
+    started: Callable[[int], None] | None = None,
 ) -> list[ProbeResult]:
-    """Run every probe (in parallel); results in the probes' order."""
+    """Run every probe (in parallel); results in the probes' order.
+
+    ``started`` gets the number of probes before the first runs; ``done`` each result.
+    """
     chosen = list(probe_set(plan) if probes is None else probes)
+    if started is not None:
+        started(len(chosen))
 
     def one(probe: Probe) -> ProbeResult:
         result = run_probe(backend, plan.range, probe)

@@ -165,17 +165,11 @@ def ranges(app: AppContext, as_json: bool) -> None:
 
 
 def _verify_table(results: list[ProbeResult]) -> Table:
-    table = Table("source", "destination", "port", "expected", "actual", "ok")
+    table = Table("source", "destination", "address", "port", "expected", "actual", "ok")
     for r in results:
         mark = "[green]ok[/green]" if r.ok else "[red]MISMATCH[/red]"
-        table.add_row(
-            r.source,
-            f"{r.destination} {r.address}",
-            f"{r.port}/{r.protocol}",
-            r.expected,
-            r.actual,
-            mark,
-        )
+        port = f"{r.port}/{r.protocol}"
+        table.add_row(r.source, r.destination, r.address, port, r.expected, r.actual, mark)
     return table
 
 
@@ -193,6 +187,7 @@ def verify(app: AppContext, name: str) -> None:
             app.engine,
             name,
             lambda r: progress.update(task, advance=1, last=f"{r.source} -> {r.address}"),
+            started=lambda total: progress.update(task, total=total),
         )
     app.console.print(_verify_table(results))
     bad = sum(1 for r in results if not r.ok)

@@ -136,3 +136,19 @@ def test_status_cli_tables_and_json(firewalled: Deployed) -> None:
     assert listed.returncode == 0 and "h4be-main" in listed.stdout
     checked = cli(data_dir, "verify", "h4be-main")
     assert checked.returncode == 0, checked.stdout[-2000:]
+
+
+def test_shell_opens_in_the_host(firewalled: Deployed) -> None:
+    environment = {**os.environ, "CYBERRANGE_DATA_DIR": str(firewalled.settings.data_dir)}
+    code = "from cyberrange.cli import main; main()"
+    shell = subprocess.run(
+        [sys.executable, "-c", code, "shell", "h4be-main", "db", "--copy", "2"],
+        input="hostname\nip -4 -o addr show eth0\n",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.splitlines()[0] == "db"
+    assert "10.42.2.20/24" in shell.stdout
