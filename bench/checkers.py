@@ -171,6 +171,12 @@ def main() -> None:
         )
         try:
             start_containers(range_name, args.copies, console)
+            started = time.monotonic()
+            problems = checks.prepare()
+            console.print(
+                f"agent sessions started in {time.monotonic() - started:.1f} s "
+                f"(once per exercise; {len(problems)} failed)"
+            )
             runs = args.copies * args.services
             console.print(f"{args.copies} copies x {args.services} services = {runs} services/tick")
             worst = 0.0

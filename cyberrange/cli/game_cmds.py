@@ -221,6 +221,11 @@ def start_cmd(
         exercise = transition(engine, name, "start", _actor())
         _audit(engine, name, _actor(), "exercise.start", {"range": setup.plan.range})
     checks = None if no_checks else _checks(app, setup, check_timeout, workers)
+    if checks is not None:
+        with app.console.status("starting the checker agents…"):
+            problems = checks.prepare()
+        for container, problem in problems.items():
+            app.console.print(f"[yellow]checker {container}: {problem} (retried each tick)[/]")
     _run_clock(app, exercise, checks)
 
 

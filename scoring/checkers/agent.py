@@ -171,8 +171,13 @@ class Loop:
     ) -> None:
         self.jobs, self.scripts, self.workers = jobs, scripts, max(1, workers)
         self.results: list[list[dict[str, Any]]] = [[] for _ in jobs]
+        # Concurrent jobs start every phase at once; the others one after another.
         self.queue: deque[tuple[int, int]] = deque(
-            (i, 0) for i, job in enumerate(jobs) if job["phases"]
+            (i, p)
+            for i, job in enumerate(jobs)
+            for p in range(
+                len(job["phases"]) if job.get("concurrent") else min(1, len(job["phases"]))
+            )
         )
         self.active: dict[int, Run] = {}  # fd → run
         self.selector = selectors.DefaultSelector()
@@ -248,6 +253,7 @@ class Loop:
         builtin = bool(job.get("builtin"))
         self.results[run.index].append(
             {
+                "index": run.phase,
                 "action": job["phases"][run.phase]["action"],
                 "code": run.code,
                 "message": out.strip()[:OUTPUT_LIMIT] if builtin else "",
@@ -256,8 +262,9 @@ class Loop:
                 "duration": round(time.monotonic() - run.started, 4),
             }
         )
+        self.results[run.index].sort(key=lambda result: int(result["index"]))
         down = run.code in (104, TIMEOUT_CODE)  # later phases cannot succeed
-        if not down and run.phase + 1 < len(job["phases"]):
+        if not job.get("concurrent") and not down and run.phase + 1 < len(job["phases"]):
             self.queue.appendleft((run.index, run.phase + 1))
 
 

@@ -48,7 +48,11 @@ class Phase:
 
 @dataclass(frozen=True)
 class Job:
-    """The phases of one service's check, run in order against one host."""
+    """The phases of one service's check against one host.
+
+    In order (a DOWN ends the round), or all at once when ``concurrent``: put of
+    the new flag, get of the old one and check do not depend on each other.
+    """
 
     id: str
     host: str  # address the checker container reaches the service at
@@ -56,6 +60,7 @@ class Job:
     timeout: float  # per phase
     script: str | None = None  # key into the batch's scripts
     builtin: Mapping[str, Any] | None = None  # {"kind": "http", "port": 80, ...}
+    concurrent: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ def _job_json(job: Job) -> dict[str, Any]:
         "timeout": job.timeout,
         "script": job.script,
         "builtin": dict(job.builtin) if job.builtin else None,
+        "concurrent": job.concurrent,
         "phases": [{"action": p.action, "args": list(p.args)} for p in job.phases],
     }
 
@@ -129,7 +135,9 @@ def batch_text(jobs: Sequence[Job], scripts: Mapping[str, str], workers: int) ->
 
 def batch_timeout(jobs: Sequence[Job]) -> float:
     """How long a whole batch may take: its longest job plus a margin."""
-    return max(job.timeout * len(job.phases) for job in jobs) + _EXEC_MARGIN
+    return max(job.timeout * (1 if job.concurrent else len(job.phases)) for job in jobs) + (
+        _EXEC_MARGIN
+    )
 
 
 def parse_answer(

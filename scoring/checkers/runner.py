@@ -73,11 +73,20 @@ class TickChecks:
         timeout: float = 10.0,
         workers: int = 32,
         sessions: AgentSessions | None = None,
+        concurrent_phases: bool = True,
     ) -> None:
         self._engine, self._executor, self._range = engine, executor, range_name
         self._targets, self._scripts = list(targets), dict(scripts)
         self._timeout, self._workers = timeout, workers
         self._sessions = sessions  # long-lived agents; None: one exec per copy and tick
+        self._concurrent = concurrent_phases  # put, get and check at once, or in order
+
+    def prepare(self) -> dict[str, str]:
+        """Start the checker agents ahead of the first tick; container → problem."""
+        if self._sessions is None:
+            return {}
+        containers = sorted({target.container for target in self._targets})
+        return self._sessions.warm_up(self._range, containers, self._workers)
 
     def close(self) -> None:
         """End the agent sessions (the checker containers keep running)."""
@@ -119,7 +128,14 @@ class TickChecks:
         if old is not None:
             phases.append(Phase("get", (old.flag_id, old.flag, VULN)))
         phases.append(Phase("check"))
-        return Job(job_id, target.address, tuple(phases), self._timeout, script=service.checker)
+        return Job(
+            job_id,
+            target.address,
+            tuple(phases),
+            self._timeout,
+            script=service.checker,
+            concurrent=self._concurrent,
+        )
 
     def _run_batches(self, batches: Mapping[str, list[Job]]) -> dict[str, list[PhaseResult]]:
         answers: dict[str, list[PhaseResult]] = {}

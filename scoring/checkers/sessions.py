@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from scoring.checkers.protocol import (
@@ -23,6 +24,8 @@ from scoring.checkers.protocol import (
 )
 
 _MESSAGE_LIMIT = 300
+# A fresh agent imports its modules first: slow on a busy engine with many copies.
+STARTUP_ALLOWANCE = 90.0
 
 
 class Session(Protocol):
@@ -48,14 +51,34 @@ class AgentSessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def _session(self, range_name: str, container: str) -> Session:
+    def _session(self, range_name: str, container: str) -> tuple[Session, bool]:
+        """The container's session, and whether it was just opened."""
         with self._lock:
             session = self._sessions.get(container)
-            if session is None or not session.alive:
-                argv = ["python3", "-c", agent_program(), "--serve"]
-                session = self._opener.open_session(range_name, container, argv)
-                self._sessions[container] = session
-            return session
+            if session is not None and session.alive:
+                return session, False
+            argv = ["python3", "-c", agent_program(), "--serve"]
+            session = self._opener.open_session(range_name, container, argv)
+            self._sessions[container] = session
+            return session, True
+
+    def warm_up(
+        self, range_name: str, containers: Sequence[str], workers: int = 32
+    ) -> dict[str, str]:
+        """Start the agents of all containers at once; container → problem, for those failing."""
+
+        def ping(container: str) -> tuple[str, str]:
+            try:
+                session, fresh = self._session(range_name, container)
+                session.request('{"jobs": []}', STARTUP_ALLOWANCE if fresh else 30.0)
+            except Exception as exc:  # reported, and retried at the first tick
+                self._drop(container)
+                return container, str(exc) or type(exc).__name__
+            return container, ""
+
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(containers)))) as pool:
+            answers = list(pool.map(ping, containers))
+        return {container: problem for container, problem in answers if problem}
 
     def _drop(self, container: str) -> None:
         with self._lock:
@@ -77,7 +100,8 @@ class AgentSessions:
         text, limit = batch_text(jobs, scripts, workers), batch_timeout(jobs)
         for attempt in (1, 2):  # a stale session (container recreated) gets one retry
             try:
-                answer = self._session(range_name, container).request(text, limit)
+                session, fresh = self._session(range_name, container)
+                answer = session.request(text, limit + (STARTUP_ALLOWANCE if fresh else 0.0))
             except TimeoutError:
                 self._drop(container)
                 return failed(jobs, f"checker container {container} did not answer in {limit:g}s")

@@ -6,6 +6,7 @@ import http.server
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,28 @@ def test_dead_container_is_check_failed_for_every_job() -> None:
     results = run_batch(Gone(), "r", "c1-checker", jobs, {})  # type: ignore[arg-type]
     assert {r[0].status for r in results.values()} == {CheckStatus.CHECK_FAILED}
     assert "c1-checker" in results["0"][0].message
+
+
+def test_concurrent_phases_run_at_the_same_time(
+    local_executor: LocalExecutor, tmp_path: Path
+) -> None:
+    # put waits for a file that only check creates: it can only pass if both run at once.
+    script = (
+        "import os, sys, time\n"
+        "marker = os.path.join(sys.argv[2], 'checked')\n"
+        "if sys.argv[1] == 'check':\n"
+        "    open(marker, 'w').close()\n"
+        "    sys.exit(101)\n"
+        "for _ in range(100):\n"
+        "    if os.path.exists(marker):\n"
+        "        sys.exit(101)\n"
+        "    time.sleep(0.05)\n"
+        "sys.exit(103)\n"
+    )
+    phases = (Phase("put", ("i", "f", "1")), Phase("check"))
+    together = Job("a", str(tmp_path), phases, 10, script="c.py", concurrent=True)
+    results = run_batch(local_executor, "r", "c", [together], {"c.py": script})["a"]
+    assert [(r.action, r.status) for r in results] == [
+        ("put", CheckStatus.OK),
+        ("check", CheckStatus.OK),
+    ]
