@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from scoring.exercise import get_exercise, time_left
+from scoring.ledger import FACT_TABLE
 from scoring.scoreboard import compute_scoreboard
 
 POLL_SECONDS = 1.0
@@ -43,24 +45,34 @@ def board_payload(engine: Engine, exercise_name: str, viewer_role: str) -> dict[
     }
 
 
+def fingerprint(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
+    """Changes whenever the board may change: a new fact or a new exercise state/tick.
+    Two cheap reads, so each open stream costs little between changes."""
+    exercise = get_exercise(engine, exercise_name)
+    with engine.connect() as conn:
+        newest = conn.execute(
+            select(func.max(FACT_TABLE.c.id)).where(FACT_TABLE.c.exercise_id == exercise.id)
+        ).scalar()
+    return (newest, str(exercise.state), exercise.current_tick, exercise.paused_at)
+
+
 def board_events(
     load: Callable[[], dict[str, Any]],
+    changed: Callable[[], object],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     stream_seconds: float = STREAM_SECONDS,
 ) -> Iterator[str]:
-    """Server-sent events: the board whenever it changes (polled every second),
-    a comment line now and then so proxies keep the connection open."""
-    last, started, quiet_since = "", clock(), clock()
+    """Server-sent events: the board whenever ``changed()`` (polled every second)
+    says it may have changed, a comment line now and then for proxies."""
+    seen: object = None
+    started = quiet_since = clock()
     yield "retry: 2000\n\n"
     while clock() - started < stream_seconds:
-        # time_left changes every second; only a change of the rest is news.
-        payload = load()
-        text = json.dumps(payload, sort_keys=True)
-        compare = json.dumps({**payload, "time_left": None}, sort_keys=True)
-        if compare != last:
-            last, quiet_since = compare, clock()
-            yield f"event: board\ndata: {text}\n\n"
+        mark = changed()
+        if mark != seen:
+            seen, quiet_since = mark, clock()
+            yield f"event: board\ndata: {json.dumps(load(), sort_keys=True)}\n\n"
         elif clock() - quiet_since > KEEPALIVE_SECONDS:
             quiet_since = clock()
             yield ": keepalive\n\n"

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, render_template, stream_with_con
 
 from webui.app import web_context
 from webui.auth import require
-from webui.boardjson import board_events, board_payload
+from webui.boardjson import board_events, board_payload, fingerprint
 from webui.pagekit import exercise, user
 
 bp = Blueprint("scoreboard", __name__)
@@ -36,7 +36,11 @@ def events(name: str) -> Response:
     def load() -> dict[str, object]:
         return board_payload(engine, found.name, role)
 
-    response = Response(stream_with_context(board_events(load)), mimetype="text/event-stream")
+    def changed() -> object:
+        return fingerprint(engine, found.name)
+
+    stream = board_events(load, changed)
+    response = Response(stream_with_context(stream), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx in front must not buffer events
     return response

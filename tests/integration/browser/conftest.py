@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -124,10 +125,13 @@ def log_in(driver: WebDriver, site: Site, username: str) -> None:
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:
+    """The whole page (not only the window) as artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, max(800, min(int(height) + 40, 4000)))
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 5000),
+            "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
     path = SCREENSHOTS / f"{name}.png"
-    assert driver.save_screenshot(str(path)), f"no screenshot of {name}"
-    driver.set_window_size(1280, 1000)
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path
