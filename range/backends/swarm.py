@@ -174,7 +174,7 @@ class SwarmBackend:
         mine = {(f.node.id, str(f.info.get("Id", ""))) for f in ours}
         wanted = {c.name for c in containers}
         for node in nodes:
-            if not node.reachable:
+            if not node.reachable or node.state != "ready":
                 continue
             for name, cid in self.engines.engine(node).container_names().items():
                 if name in wanted and (node.id, cid) not in mine:
@@ -279,7 +279,7 @@ class SwarmBackend:
         removed = self._remove(found, networks, progress)
         volumes = 0
         for node in nodes:
-            if node.reachable:
+            if node.reachable and node.state == "ready":
                 engine = self.engines.engine(node)
                 for volume in engine.labeled("volume", range_name):
                     engine.run(["volume", "rm", "-f", str(volume["Name"])], "removing a volume")

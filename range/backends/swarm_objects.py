@@ -54,14 +54,19 @@ def on_nodes(
     work: Callable[[Node, DockerEngine], list[Any]],
     workers: int = DEFAULT_WORKERS,
 ) -> list[Any]:
-    """Run ``work`` on every reachable node's engine at once; concatenated results."""
+    """Run ``work`` on the engine of every ready, reachable node at once; results joined.
+
+    A node that is down is skipped: its containers are out of reach, and an
+    `up` recreates them on the nodes that are left.
+    """
     results: dict[str, list[Any]] = {}
 
     def one(node: Node) -> str:
         results[node.id] = work(node, engines.engine(node))
         return node.hostname
 
-    outcome = run_parallel(one, [n for n in nodes if n.reachable], None, workers)
+    alive = [n for n in nodes if n.reachable and n.state == "ready"]
+    outcome = run_parallel(one, alive, None, workers)
     outcome.raise_first()
     return [item for node in nodes for item in results.get(node.id, [])]
 
