@@ -40,7 +40,8 @@ def submit(app: AppContext, name: str, team: str, flags: tuple[str, ...], as_jso
         app.console.print(f"{result.flag} [{style}]{result.answer.value}[/] {result.message}")
 
 
-def _table(board: Scoreboard) -> Table:
+def scoreboard_table(board: Scoreboard) -> Table:
+    """The board as a rich table (also used by `cyberrange demo`)."""
     state = " (frozen)" if board.frozen else ""
     table = Table(title=f"{board.exercise} — tick {board.tick}{state} — {board.formula}")
     categories = list(board.teams[0].categories) if board.teams else []
@@ -81,7 +82,7 @@ def scoreboard(
     if as_json:
         click.echo(json.dumps(asdict(board)))
         return
-    app.console.print(_table(board))
+    app.console.print(scoreboard_table(board))
     for team, services in sorted(board.services.items()):
         line = "  ".join(
             f"{svc} [{'green' if st.upper() == 'OK' else 'red'}]{st}[/]"
@@ -121,7 +122,7 @@ def rescore(app: AppContext, name: str, formula: str, as_json: bool) -> None:
         click.echo(json.dumps([asdict(t) for t in teams]))
         return
     board = Scoreboard(name, acc.tick, False, formula, teams, {}, [])
-    app.console.print(_table(board))
+    app.console.print(scoreboard_table(board))
 
 
 def register(cli: click.Group) -> None:
