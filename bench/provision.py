@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from range.backends.docker import DockerBackend  # noqa: E402
 from range.config import Settings  # noqa: E402
-from range.plan import LABEL_RANGE, ContainerPlan, Plan  # noqa: E402
+from range.plan import Plan  # noqa: E402
 from range.planner import make_plan  # noqa: E402
 from range.provision import flag_spots, prepare, provision  # noqa: E402
 from range.scenario.loader import LoadedScenario, load  # noqa: E402
@@ -60,57 +61,10 @@ victim_user: operator
 """
 
 
-def docker(*argv: str) -> str:
-    result = subprocess.run(["docker", *argv], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SystemExit(f"docker {' '.join(argv[:3])}...: {result.stderr.strip()}")
-    return result.stdout
-
-
-def label_args(labels: dict[str, str]) -> list[str]:
-    return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
-
-
-def tear_down() -> None:
-    selector = f"label={LABEL_RANGE}={RANGE}"
-    ids = docker("ps", "-aq", "--filter", selector).split()
-    if ids:
-        docker("rm", "-f", *ids)
-    nets = docker("network", "ls", "-q", "--filter", selector).split()
-    if nets:
-        docker("network", "rm", *nets)
-
-
-def start(container: ContainerPlan) -> None:
-    interface = container.interfaces[0]
-    docker(
-        "run",
-        "-d",
-        "--name",
-        container.name,
-        "--hostname",
-        container.hostname,
-        *label_args(container.labels),
-        "--memory",
-        container.memory,
-        "--cpus",
-        str(container.cpus),
-        "--pids-limit",
-        str(container.pids),
-        "--network",
-        interface.network,
-        "--ip",
-        interface.address,
-        container.image,
-    )
-
-
-def fresh_hosts(plan: Plan) -> None:
-    """Every box new from its image (networks are created once)."""
+def fresh_hosts(backend: DockerBackend, plan: Plan) -> None:
+    """Every host new from its image (networks stay)."""
     for container in plan.containers:
-        subprocess.run(["docker", "rm", "-f", container.name], capture_output=True, check=False)
-    for container in plan.containers:
-        start(container)
+        backend.recreate(plan, container)
 
 
 def scenario(folder: Path, hosts: int) -> tuple[LoadedScenario, Plan]:
@@ -129,8 +83,10 @@ def flag_values(plan: Plan, loaded: LoadedScenario) -> dict[tuple[str, int, int]
     }
 
 
-def time_runner(plan: Plan, loaded: LoadedScenario, settings: Settings) -> float:
-    fresh_hosts(plan)
+def time_runner(
+    backend: DockerBackend, plan: Plan, loaded: LoadedScenario, settings: Settings
+) -> float:
+    fresh_hosts(backend, plan)
     started = time.perf_counter()
     report = provision(plan, loaded, settings, flag_values(plan, loaded))
     elapsed = time.perf_counter() - started
@@ -138,8 +94,10 @@ def time_runner(plan: Plan, loaded: LoadedScenario, settings: Settings) -> float
     return elapsed
 
 
-def time_playbook(plan: Plan, loaded: LoadedScenario, settings: Settings) -> float:
-    fresh_hosts(plan)
+def time_playbook(
+    backend: DockerBackend, plan: Plan, loaded: LoadedScenario, settings: Settings
+) -> float:
+    fresh_hosts(backend, plan)
     files, _ = prepare(plan, loaded, settings, flag_values(plan, loaded))
     env = {**os.environ, **files.environment()}
     started = time.perf_counter()
@@ -162,32 +120,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="provbench-"))
     settings = Settings(data_dir=work / "data", root=ROOT)
     loaded, plan = scenario(work / "scenario", args.hosts)
-    tear_down()
-    for network in plan.networks:
-        docker(
-            "network",
-            "create",
-            "--internal",
-            "--subnet",
-            network.subnet,
-            "--gateway",
-            network.gateway,
-            *label_args(network.labels),
-            network.name,
-        )
+    backend = DockerBackend()
+    backend.destroy(RANGE)
+    backend.apply(plan)
     runner_times, playbook_times = [], []
     try:
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}: {args.hosts} fresh hosts")
             if round_number % 2 == 0:
-                runner_times.append(time_runner(plan, loaded, settings))
-                playbook_times.append(time_playbook(plan, loaded, settings))
+                runner_times.append(time_runner(backend, plan, loaded, settings))
+                playbook_times.append(time_playbook(backend, plan, loaded, settings))
             else:
-                playbook_times.append(time_playbook(plan, loaded, settings))
-                runner_times.append(time_runner(plan, loaded, settings))
+                playbook_times.append(time_playbook(backend, plan, loaded, settings))
+                runner_times.append(time_runner(backend, plan, loaded, settings))
     finally:
         if not args.keep:
-            tear_down()
+            backend.destroy(RANGE)
         shutil.rmtree(work, ignore_errors=True)
     runner, playbook = statistics.median(runner_times), statistics.median(playbook_times)
     print(f"hosts: {args.hosts}  rounds: {args.rounds}")

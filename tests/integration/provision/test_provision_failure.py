@@ -63,7 +63,7 @@ def test_failed_task_names_host_and_task_then_a_rerun_finishes(
     path = scenario_with_role(tmp_path / "scenario", BROKEN)
     loaded = load(path)
     plan = make_plan(loaded.scenario, "provtest-fail", copies=1)
-    ranges.up(plan, {"box"})
+    ranges.up(plan)
     codec = FlagCodec(b"failure-test-secret-0123456789", 5)
     values = {
         (s.host, s.copy, s.index): codec.objective_flag(s.copy, s.slot)

@@ -40,7 +40,7 @@ def provisioned(docker_engine: None, settings_module: Settings):  # type: ignore
     loaded = load(SCENARIO)
     plan = make_plan(loaded.scenario, "provtest-flags")
     ranges = Ranges()
-    ranges.up(plan, {"box"})
+    ranges.up(plan)
     codec = FlagCodec(SECRET, EXERCISE)
     seen: list[tuple[str, str]] = []
     report = provision(
