@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from imgtest_support import Container, remove_test_containers
+from imgtest_support import RANGE_IMAGES, Container, remove_test_containers
 
 from range.images import BuildResult, build_images
 
 
 @pytest.fixture(scope="session")
 def built_images(docker_engine: None) -> list[BuildResult]:
-    """Build (or confirm up to date) every image of docker/ once per session."""
+    """Build (or confirm up to date) the range images once per session."""
     remove_test_containers()
-    return build_images()
+    return build_images(RANGE_IMAGES)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable, Sequence
 
 LABEL = "cyberrange.range=imgtest"
+# The range images these tests cover (docker/ may hold others, e.g. test-only ones).
+RANGE_IMAGES = ("base", "router", "checker", "attacker", "target", "web", "db", "fileserver")
 LIMITS = ["--memory", "256m", "--pids-limit", "256"]
 
 

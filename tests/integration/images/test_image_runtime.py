@@ -5,24 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from imgtest_support import Container, inspect_labels, run_once, wait_for
+from imgtest_support import RANGE_IMAGES, Container, inspect_labels, run_once, wait_for
 
 from range.images import HASH_LABEL, BuildResult
 
 pytestmark = pytest.mark.docker
 
 Start = Callable[[str], Container]
-RANGE_IMAGES = {f"cyberrange/{n}" for n in (
-    "base", "router", "checker", "attacker", "target", "web", "db", "fileserver")}
+TAGS = {f"cyberrange/{name}" for name in RANGE_IMAGES}
 
 
 def test_every_image_is_labeled(built_images: list[BuildResult]) -> None:
-    assert {r.image for r in built_images} >= RANGE_IMAGES
+    assert {r.image for r in built_images} == TAGS
     for result in built_images:
         labels = inspect_labels(result.image)
         assert labels[HASH_LABEL] == result.content_hash
-        if result.image in RANGE_IMAGES:
-            assert labels["org.opencontainers.image.title"] == result.image
+        assert labels["org.opencontainers.image.title"] == result.image
 
 
 def test_python_works_in_base(built_images: list[BuildResult]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from imgtest_support import RANGE_IMAGES
 
 from cyberrange.cli import cli
 from range.errors import ImageMissingError
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.docker
 
 def test_second_build_skips_every_image(built_images: list[BuildResult]) -> None:
     events: list[BuildEvent] = []
-    again = build_images(progress=events.append)
+    again = build_images(RANGE_IMAGES, progress=events.append)
     assert {r.image for r in again} == {r.image for r in built_images}
     assert {r.status for r in again} == {"up-to-date"}
     assert [r.content_hash for r in again] == [r.content_hash for r in built_images]
@@ -40,7 +41,7 @@ def test_cli_build_and_list_report_up_to_date(built_images: list[BuildResult]) -
     assert "0 built, 3 up to date" in result.output
     listing = runner.invoke(cli, ["images", "list"])
     assert listing.exit_code == 0, listing.output
-    rows = {r.tag: r for r in list_images()}
+    rows = {r.tag: r for r in list_images() if r.name in RANGE_IMAGES}
     assert all(r.built and r.up_to_date and r.size for r in rows.values())
     for tag in rows:
         assert tag in listing.output
