@@ -32,6 +32,10 @@ class SubmitterPool:
         self.rate, self.burst = rate, burst
         self._lock = threading.Lock()
         self._submitters: dict[str, Submitter] = {}
+        # SQLite takes one writer at a time and makes the others sleep and retry
+        # (busy timeout); queueing this worker's writers here instead keeps the
+        # latency of a submission to its own work.
+        self.writing = threading.Lock()
 
     def get(self, engine: Engine, exercise_name: str, exercise_id: int | None = None) -> Submitter:
         """The exercise's submitter; a new one when the exercise was recreated."""
@@ -46,7 +50,9 @@ class SubmitterPool:
     def submit(
         self, engine: Engine, exercise_name: str, team: str, flags: Sequence[str], actor: str
     ) -> list[SubmissionResult]:
-        return self.get(engine, exercise_name).submit(team, flags, actor=actor)
+        submitter = self.get(engine, exercise_name)
+        with self.writing:
+            return submitter.submit(team, flags, actor=actor)
 
 
 def _setting(app: Flask, key: str, default: float) -> float:
