@@ -13,6 +13,7 @@ from scoring.exercise import transition
 from scoring.tables import Fact, FactKind
 from tests.unit.api.conftest import ApiWorld, X
 from tests.unit.webui.conftest import EXERCISE
+from webui.app import create_app
 
 
 def _answers(response_json: object) -> list[str]:
@@ -76,6 +77,11 @@ def test_submissions_are_scoped_to_the_team(world: ApiWorld) -> None:
 
 
 def test_exactly_one_concurrent_submission_is_accepted(world: ApiWorld) -> None:
+    """Threads of two applications on one database, as two gunicorn workers are
+    (each worker queues its own writers, so the race is between the workers)."""
+    second = create_app(world.settings, world.engine, secure_cookies=False, testing=True)
+    second.extensions["cyberrange.submitters"].rate = 1e6
+    second.extensions["cyberrange.submitters"].burst = 1e6
     flags = [world.flag(copy=c, slot=s) for c in (1, 2) for s in range(2)]
     workers = 8
     barrier = threading.Barrier(workers)
@@ -84,6 +90,8 @@ def test_exactly_one_concurrent_submission_is_accepted(world: ApiWorld) -> None:
 
     def submit(seed: int) -> None:
         client = world.as_role("red")
+        if seed % 2:
+            client.client = second.test_client(use_cookies=False)
         batch = flags[:]
         random.Random(seed).shuffle(batch)
         barrier.wait()
