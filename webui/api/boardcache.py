@@ -64,16 +64,16 @@ class BoardCache:
 
 
 def _version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
-    """What the board depends on besides the clock: the newest fact (any
-    exercise: the rowid maximum is one b-tree step) and the exercise row."""
+    """What the board depends on besides the clock, in one query: the newest
+    fact (of any exercise: the rowid maximum is one b-tree step) and the
+    exercise row's state, tick and formula."""
     t = EXERCISE_TABLE.c
+    newest = select(func.max(FACT_TABLE.c.id)).scalar_subquery()
+    query = select(newest, t.id, t.state, t.current_tick, t.formula, t.paused_seconds,
+                   t.started_at).where(t.name == exercise_name)
     with engine.connect() as conn:
-        newest = conn.execute(select(func.max(FACT_TABLE.c.id))).scalar()
-        row = conn.execute(
-            select(t.id, t.state, t.current_tick, t.formula, t.paused_seconds, t.started_at)
-            .where(t.name == exercise_name)
-        ).first()
-    return (newest, *(tuple(row) if row is not None else ()))
+        row = conn.execute(query).first()
+    return tuple(row) if row is not None else ()
 
 
 def _aged(entry: _Entry) -> dict[str, Any]:
