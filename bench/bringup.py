@@ -7,7 +7,7 @@ in parallel with & and wait). Prints both times and the ratio for up and down.
 The engine does more than the baseline (routes, router firewalls, labels
 compared by plan hash, state in the database); the target is within 1.25x.
 
-    .venv/bin/python bench/bringup.py [--copies 5] [--rounds 2]
+    .venv/bin/python bench/bringup.py [--copies 5] [--rounds 2] [--workers 8]
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 from cyberrange.tables import import_all_tables
-from range.backends import get_backend
+from range.backends.docker import DockerBackend
+from range.backends.docker_parallel import DEFAULT_WORKERS
 from range.config import Settings
 from range.db import open_engine
 from range.lifecycle import down, up
@@ -103,6 +104,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="engine parallelism")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bringup-") as tmp:
         work = Path(tmp)
@@ -115,12 +117,12 @@ def main() -> None:
         plan = make_plan(loaded.scenario, range_name=NAME, copies=args.copies)
         spec = work / "spec.txt"
         spec.write_text("\n".join(spec_lines(plan)) + "\n")
-        backend = get_backend(settings)
+        backend = DockerBackend(workers=args.workers)
         backend.destroy(NAME)
         baseline("down", spec)
         print(
             f"{args.copies} copies: {len(plan.networks)} networks, "
-            f"{len(plan.containers)} containers; {args.rounds} round(s)"
+            f"{len(plan.containers)} containers; {args.rounds} round(s), {args.workers} workers"
         )
         times: dict[str, list[float]] = {k: [] for k in ("b_up", "b_down", "e_up", "e_down")}
         for _ in range(args.rounds):
@@ -128,10 +130,10 @@ def main() -> None:
             assert count_labeled(BASELINE_LABEL) == len(plan.containers), "baseline failed"
             times["b_down"].append(baseline("down", spec))
             start = time.perf_counter()
-            up(settings, engine, loaded, NAME, args.copies)
+            up(settings, engine, loaded, NAME, args.copies, backend=backend)
             times["e_up"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            down(settings, engine, NAME)
+            down(settings, engine, NAME, backend=backend)
             times["e_down"].append(time.perf_counter() - start)
         report(times)
 

@@ -22,6 +22,7 @@ from range.backends.docker_objects import (
     create_container,
     create_network,
     remove_container,
+    remove_containers,
     remove_network,
     remove_volume,
 )
@@ -73,7 +74,7 @@ class DockerBackend:
 
     # ----------------------------------------------------------------- apply
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
-        self.check_engine()
+        # No separate engine check: the first call below reports an unreachable engine.
         self._require_images(plan)
         ensure_bridge_forwarding()
         networks = {n.name: n for n in plan.networks}
@@ -209,15 +210,10 @@ class DockerBackend:
         networks: Sequence[str],
         progress: ProgressCallback | None,
     ) -> int:
-        gone = run_parallel(self._remove_container, containers, progress, self.workers)
-        gone.raise_first()
+        gone = remove_containers(self.engine, containers, progress)
         nets = run_parallel(self._remove_network, networks, progress, self.workers)
         nets.raise_first()
-        return len(gone.done) + len(nets.done)
-
-    def _remove_container(self, name: str) -> str:
-        remove_container(self.engine, name)
-        return f"removed {name}"
+        return gone + len(nets.done)
 
     def _remove_network(self, name: str) -> str:
         remove_network(self.engine, name)
@@ -233,12 +229,11 @@ class DockerBackend:
             if _name(i) in new_c or LABEL_HOST not in _labels(i)
         ]
         ours_n = [_name(i) for i in self.engine.labeled("network", range_name) if _name(i) in new_n]
-        run_parallel(self._remove_container, ours_c, None, self.workers)
+        remove_containers(self.engine, ours_c, None)
         run_parallel(self._remove_network, ours_n, None, self.workers)
 
     # --------------------------------------------------------------- destroy
     def destroy(self, range_name: str, progress: ProgressCallback | None = None) -> int:
-        self.check_engine()
         containers = self.engine.labeled_names("container", range_name)
         networks = self.engine.labeled_names("network", range_name)
         removed = self._remove(containers, networks, progress)
@@ -299,8 +294,7 @@ class DockerBackend:
         return ExecResult(result.returncode, result.stdout, result.stderr)
 
     def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
-        docker = [str(part) for part in self.engine.client.client_config.docker_cmd]
-        return [*docker, "exec", "-it" if tty else "-i", container, "bash", "-l"]
+        return self.engine.argv(["exec", "-it" if tty else "-i", container, "bash", "-l"])
 
 
 def _text(data: bytes | str | None) -> str:

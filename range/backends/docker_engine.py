@@ -69,13 +69,17 @@ class DockerEngine:
     def raw(
         self, args: Sequence[str], *, stdin: str | None = None, timeout: float | None = None
     ) -> subprocess.CompletedProcess[str]:
-        command = [str(part) for part in self.client.client_config.docker_cmd] + list(args)
+        command = self.argv(args)
         try:
             return subprocess.run(
                 command, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
             )
         except FileNotFoundError:
             raise EngineUnavailableError(f"{ENGINE_HINT} (docker CLI not installed)") from None
+
+    def argv(self, args: Sequence[str]) -> list[str]:
+        """The full command line of `docker ARGS` under this client's configuration."""
+        return [str(part) for part in self.client.client_config.docker_cmd] + list(args)
 
     def call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Call a python-on-whales function, translating its exceptions."""

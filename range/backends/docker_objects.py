@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from collections.abc import Sequence
+
+from range.backends.base import ProgressCallback
 from range.backends.docker_engine import DockerEngine, is_gone
 from range.backends.docker_netns import host_can_enter, host_tool, run_in_netns
 from range.backends.docker_spec import (
@@ -116,6 +121,40 @@ def _install_routes(engine: DockerEngine, range_name: str, plan: ContainerPlan) 
         stdin=batch,
         timeout=CONFIG_TIMEOUT,
     )  # fmt: skip
+
+
+def remove_containers(
+    engine: DockerEngine, names: Sequence[str], progress: ProgressCallback | None
+) -> int:
+    """Remove containers (and their anonymous volumes) with one `docker rm -f -v`.
+
+    The CLI removes them in parallel and prints each name once it is gone, in
+    argument order, so progress is still reported per container.
+    """
+    if not names:
+        return 0
+    removed = 0
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        with subprocess.Popen(
+            engine.argv(["rm", "-f", "-v", *names]),
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        ) as process:
+            assert process.stdout is not None  # for mypy: we asked for a pipe
+            for line in process.stdout:
+                removed += 1
+                if progress is not None:
+                    progress(f"removed {line.strip()}")
+        errors.seek(0)
+        problems = [
+            line
+            for line in errors.read().splitlines()
+            if line.strip() and not is_gone(BackendError(line))
+        ]
+    if problems:
+        raise BackendError(f"removing containers: {'; '.join(problems)[:1000]}")
+    return removed
 
 
 def remove_container(engine: DockerEngine, name: str) -> None:
