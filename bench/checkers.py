@@ -193,10 +193,10 @@ def main() -> None:
                     f"{elapsed:.2f} s ({elapsed / TICK_SECONDS:.1%} of a {TICK_SECONDS} s tick)"
                 )
                 worst = max(worst, elapsed)
-                problems = Counter(
+                failures = Counter(
                     f"{r.status}: {r.message}" for r in results if r.status is not CheckStatus.OK
                 )
-                for problem, count in problems.most_common(3):
+                for problem, count in failures.most_common(3):
                     console.print(f"  {count} x {problem}")
             started = time.monotonic()
             per_exec.run_tick(exercise.id, exercise.secret, args.ticks + 1)
