@@ -30,7 +30,7 @@ def submit_flags(ex: str, body: FlagBatch) -> Response:
     # The cached submitter knows the exercise and its teams: no exercise read per call.
     submitter = pool().get(engine(), ex)
     if me.team not in submitter.teams:
-        submitter = pool().get(engine(), ex, exercise(ex).id)
+        submitter.refresh_teams()  # teams may have been added to a running exercise
         if me.team not in submitter.teams:
             own_team(exercise(ex))  # answers 403 naming the team
     assert me.team is not None

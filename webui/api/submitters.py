@@ -37,11 +37,11 @@ class SubmitterPool:
         # latency of a submission to its own work.
         self.writing = threading.Lock()
 
-    def get(self, engine: Engine, exercise_name: str, exercise_id: int | None = None) -> Submitter:
-        """The exercise's submitter; a new one when the exercise was recreated."""
+    def get(self, engine: Engine, exercise_name: str) -> Submitter:
+        """The exercise's submitter (exercise names are never reused)."""
         with self._lock:
             found = self._submitters.get(exercise_name)
-            if found is None or (exercise_id is not None and found.exercise_id != exercise_id):
+            if found is None:
                 limiter = RateLimiter(rate=self.rate, burst=self.burst)
                 found = Submitter(engine, exercise_name, limiter=limiter)
                 self._submitters[exercise_name] = found
