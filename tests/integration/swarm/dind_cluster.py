@@ -88,6 +88,17 @@ def _wait(url: str, timeout: float = 300) -> None:
         time.sleep(2)
 
 
+def _wait_joined(url: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = docker("info", "--format", "{{.Swarm.LocalNodeState}}", host=url, check=False)
+        if state.strip() == "active":
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"node {url} did not join the swarm (state: {state.strip()})")
+        time.sleep(2)
+
+
 def _form_swarm(urls: dict[str, str]) -> None:
     (_, manager), *workers = urls.items()
     address = NODES[0][1]
@@ -97,7 +108,10 @@ def _form_swarm(urls: dict[str, str]) -> None:
     )  # fmt: skip
     token = docker("swarm", "join-token", "-q", "worker", host=manager).strip()
     for _, url in workers:
-        docker("swarm", "join", "--token", token, f"{address}:2377", host=url)
+        # A busy machine may answer "Timeout was reached before node joined": the
+        # join goes on in the background, so wait for the node's state instead.
+        docker("swarm", "join", "--token", token, f"{address}:2377", host=url, check=False)
+        _wait_joined(url)
     for name, url in workers:
         docker("node", "update", "--label-add", f"cyberrange.engine={url}", name, host=manager)
 

@@ -95,3 +95,18 @@ def test_node_from_inspect_reads_engine_label_and_resources() -> None:
     unlabeled = node_from_inspect({**info, "Spec": {"Role": "worker"}}, self_id="other")
     assert not unlabeled.reachable and not unlabeled.usable
     assert node_from_inspect({**info, "Spec": {}}, self_id="abc").usable  # the manager's own
+
+
+def test_only_engines_of_this_machine_count_as_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_on_whales import DockerClient
+
+    from range.backends.docker_engine import DockerEngine
+    from range.backends.swarm_remote import is_local
+
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    assert is_local(DockerEngine(DockerClient()))
+    assert is_local(DockerEngine(DockerClient(host="unix:///run/docker.sock")))
+    assert not is_local(DockerEngine(DockerClient(host="tcp://192.0.2.9:2375")))
+    assert not is_local(DockerEngine(DockerClient(host="ssh://root@node2")))
+    monkeypatch.setenv("DOCKER_HOST", "tcp://192.0.2.9:2375")
+    assert not is_local(DockerEngine(DockerClient()))
