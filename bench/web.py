@@ -10,7 +10,9 @@ with concurrent keep-alive clients (threads, bounded in count and time):
 * batch submissions in flags per second (target >= 10,000/s), 5,000 flags a
   request, on a second exercise;
 * scoreboard latency p50/p95 (target p95 < 100 ms), read by the teams while
-  the ledger holds what the first phase submitted.
+  the ledger holds what the first phase submitted: saturated (each client
+  asks again as soon as it is answered: latency = clients / throughput) and
+  paced as browsers poll it (each client every --poll seconds).
 
 The server's flag rate limit is lifted (CYBERRANGE_FLAG_RATE) for the run:
 the limiter has its own tests; here the code path is measured.
@@ -145,9 +147,10 @@ Request = Callable[[int], tuple[str, str, bytes | None, int]]  # n → method, p
 
 
 def drive(port: int, token: str, clients: int, seconds: float, limit: int, make: Request,
-          label: str) -> tuple[Phase, float]:
+          label: str, pause: float = 0.0) -> tuple[Phase, float]:
     """``clients`` threads, each with one keep-alive connection, until ``limit``
-    requests were sent in total or ``seconds`` passed."""
+    requests were sent in total or ``seconds`` passed; each client waits
+    ``pause`` seconds between its requests (0: as fast as answers come)."""
     phase, counter, counter_lock = Phase(), iter(range(limit)), threading.Lock()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     stop = time.monotonic() + seconds
@@ -164,6 +167,8 @@ def drive(port: int, token: str, clients: int, seconds: float, limit: int, make:
             conn.request(method, path, body=body, headers=headers)
             response = response_of(conn)
             phase.add(time.perf_counter() - started, units, response == 200)
+            if pause:
+                time.sleep(pause)
         conn.close()
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
@@ -231,14 +236,15 @@ class Meter:
     server_pid: int
 
     def run(self, token: str, clients: int, seconds: float, limit: int, make: Request,
-            label: str) -> tuple[Phase, float, str]:
+            label: str, pause: float = 0.0) -> tuple[Phase, float, str]:
         cpu, client_cpu = server_cpu_seconds(self.server_pid), time.process_time()
-        phase, elapsed = drive(self.port, token, clients, seconds, limit, make, label)
+        phase, elapsed = drive(self.port, token, clients, seconds, limit, make, label, pause)
         used = server_cpu_seconds(self.server_pid) - cpu
         requests = max(1, len(phase.latencies))
         cores = os.cpu_count() or 1
         note = (f"server CPU {used / requests * 1000:.2f} ms/request "
-                f"(all {cores} cores would serve {cores * requests / used:,.0f}/s), "
+                f"(all {cores} cores would answer {cores * max(phase.units, 1) / used:,.0f} "
+                f"{'flags' if phase.units > requests else 'requests'}/s), "
                 f"bench client CPU {time.process_time() - client_cpu:.1f} s "
                 f"in {elapsed:.1f} s")
         return phase, elapsed, note
@@ -277,10 +283,13 @@ def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -
     def board(n: int) -> tuple[str, str, bytes | None, int]:
         return "GET", "/api/v1/exercises/webbench/scoreboard", None, 1
 
-    for role in ("blue", "white"):
+    # Saturated (each client asks again as soon as it is answered), then as
+    # browsers poll it: each client every --poll seconds.
+    for role, pause in (("blue", 0.0), ("white", 0.0), ("blue", args.poll)):
         phase, elapsed, note = meter.run(seeded.tokens[role], args.clients, args.seconds,
-                                         100_000, board, f"scoreboard ({role})")
-        console.print(f"scoreboard ({role:5}):       {phase.units / elapsed:8.0f}/s  "
+                                         100_000, board, f"scoreboard ({role})", pause)
+        how = f"every {pause:g} s" if pause else "saturated"
+        console.print(f"scoreboard ({role:5}, {how:11}): {phase.units / elapsed:6.0f}/s  "
                       f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
                       f"p95 {percentile(phase.latencies, 0.95) * 1000:6.1f} ms  "
                       f"({phase.errors} errors; target p95 < 100 ms)")
@@ -294,6 +303,8 @@ def main() -> None:
                         help="concurrent batch senders (each batch is 5,000 flags)")
     parser.add_argument("--seconds", type=float, default=10.0, help="time limit of each phase")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--poll", type=float, default=0.5,
+                        help="seconds between a polling client's scoreboard reads")
     args = parser.parse_args()
     console.print(f"{args.clients} clients on {HOST}, {args.workers} workers "
                   f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}), "
