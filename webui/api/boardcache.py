@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.engine import Engine
 
 from scoring.ledger import FACT_TABLE
@@ -63,16 +63,23 @@ class BoardCache:
         return entry if entry is not None and entry.version == version else None
 
 
+def _version_query() -> Select[Any]:
+    t = EXERCISE_TABLE.c
+    newest = select(func.max(FACT_TABLE.c.id)).scalar_subquery()
+    return select(newest, t.id, t.state, t.current_tick, t.formula, t.paused_seconds,
+                  t.started_at).where(t.name == bindparam("name"))
+
+
+# An immutable statement, built once: SQLAlchemy then reuses its compiled form.
+VERSION_QUERY = _version_query()
+
+
 def _version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
     """What the board depends on besides the clock, in one query: the newest
     fact (of any exercise: the rowid maximum is one b-tree step) and the
     exercise row's state, tick and formula."""
-    t = EXERCISE_TABLE.c
-    newest = select(func.max(FACT_TABLE.c.id)).scalar_subquery()
-    query = select(newest, t.id, t.state, t.current_tick, t.formula, t.paused_seconds,
-                   t.started_at).where(t.name == exercise_name)
     with engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(VERSION_QUERY, {"name": exercise_name}).first()
     return tuple(row) if row is not None else ()
 
 
