@@ -74,7 +74,7 @@
       var list = el("ul", { class: "services" });
       Object.keys(board.services[team]).forEach(function (svc) {
         var status = board.services[team][svc];
-        var li = el("li", { class: "service status-" + status }, svc + " ");
+        var li = el("li", { class: "service status-" + String(status).toLowerCase() }, svc + " ");
         li.appendChild(el("span", {}, status));
         list.appendChild(li);
       });

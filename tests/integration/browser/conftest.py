@@ -22,6 +22,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy.engine import Engine
 
 from range.config import Settings
+from scoring.ledger import record_check
+from scoring.tables import Exercise
 from tests.conftest import ROOT
 from tests.unit.webui.conftest import PASSWORD, USERS, make_exercise
 from webui.accounts import create_user
@@ -37,6 +39,15 @@ class Site:
     engine: Engine
     settings: Settings
     downloads: Path
+
+
+def seed_checks(engine: Engine, exercise: Exercise) -> None:
+    """Checker results of tick 1, so service status shows on the pages."""
+    statuses = {"blue-1": ("ok", "mumble", "ok"), "blue-2": ("ok", "ok", "down")}
+    for team, (shop, ssh, postgres) in statuses.items():
+        for host, service, status in (("web", "shop", shop), ("web", "ssh", ssh),
+                                      ("db", "postgres", postgres)):
+            record_check(engine, exercise, team, host, service, status, tick=1)
 
 
 def _free_port() -> int:
@@ -70,7 +81,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine = open_engine(settings)
     for name, (role, team) in USERS.items():
         create_user(engine, name, PASSWORD, role, team=team)
-    make_exercise(engine)
+    seed_checks(engine, make_exercise(engine))
     port, log = _free_port(), base / "server.log"
     env = {**os.environ, "CYBERRANGE_DATA_DIR": str(settings.data_dir)}
     command = [str(Path(sys.executable).parent / "cyberrange"), "serve", "--host", "127.0.0.1",

@@ -71,6 +71,8 @@ def test_file_an_incident_report_with_evidence(
 ) -> None:
     log_in(browser, site, "blue1")
     browser.get(f"{site.url}{X}/team")
+    statuses = browser.find_elements(By.CSS_SELECTOR, ".services-table td.status-mumble")
+    assert [cell.text.lower() for cell in statuses] == ["mumble"]
     screenshot(browser, "team-dashboard")
     browser.get(f"{site.url}{X}/reports/new")
     evidence = tmp_path / "access.log"

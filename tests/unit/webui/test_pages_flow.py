@@ -14,6 +14,7 @@ from records.findings import create_finding, list_findings
 from records.incidents import IncidentInput, file_incident
 from scoring.exercise import get_exercise
 from scoring.flags import FlagCodec, FlagKind
+from scoring.ledger import record_check
 from scoring.tables import Exercise, ExerciseState
 from tests.unit.webui.conftest import EXERCISE, PASSWORD, csrf_from, logged_in, page_token
 
@@ -185,6 +186,20 @@ def test_admin_creates_imports_and_deactivates_users(app: Flask, engine: Engine)
     assert refused.status_code == 401
     assert [e.action for e in audit.entries(engine, None)][-3:] == [
         "user.create", "user.import", "user.deactivate"]
+
+
+def test_service_status_on_the_board_and_own_dashboard(
+    app: Flask, exercise: Exercise, engine: Engine
+) -> None:
+    record_check(engine, exercise, "blue-1", "web", "shop", "down", tick=1)
+    record_check(engine, exercise, "blue-2", "db", "postgres", "mumble", tick=1)
+    board = _board(logged_in(app, "redteam"))
+    services = board["services"]
+    assert isinstance(services, dict)
+    found = {team: {k: v.lower() for k, v in s.items()} for team, s in services.items()}
+    assert found == {"blue-1": {"web/shop": "down"}, "blue-2": {"db/postgres": "mumble"}}
+    own = logged_in(app, "blue1").get(f"{X}/team").get_data(as_text=True)
+    assert "status-down" in own and "db/postgres" not in own
 
 
 def test_home_lists_exercises_with_the_roles_start(app: Flask, exercise: Exercise) -> None:
