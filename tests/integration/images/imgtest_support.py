@@ -29,7 +29,8 @@ def remove_test_containers() -> None:
         docker("rm", "-f", *ids)
 
 
-def wait_for(probe: Callable[[], bool], timeout: float = 30, what: str = "condition") -> None:
+# Generous: a loaded machine takes long to start python and make SSH host keys.
+def wait_for(probe: Callable[[], bool], timeout: float = 120, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if probe():

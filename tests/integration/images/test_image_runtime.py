@@ -100,7 +100,7 @@ def test_service_added_later_can_be_started(container: Start) -> None:
 
 def test_db_accepts_tcp_with_passwords(container: Start) -> None:
     box = container("cyberrange/db")
-    wait_for(lambda: box.port_open(5432), timeout=60, what="postgres on 5432")
+    wait_for(lambda: box.port_open(5432), what="postgres on 5432")
     sql = "CREATE ROLE imgtest LOGIN PASSWORD 'pw-imgtest'"
     assert box.exec("psql", "-v", "ON_ERROR_STOP=1", "-c", sql, user="postgres").returncode == 0
     login = box.exec("env", "PGPASSWORD=pw-imgtest", "psql", "-h", "127.0.0.1", "-U", "imgtest",
