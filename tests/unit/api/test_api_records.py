@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
+from range.scenario.models import Scenario
 from records import audit
 from records.findings import create_finding
 from scoring.tables import ExerciseState
-from tests.unit.api.conftest import API, ApiWorld, X
-from tests.unit.webui.conftest import EXERCISE
+from tests.unit.api.conftest import API, ApiWorld, X, build_world
+from tests.unit.webui.conftest import EXERCISE, dmz_breach
 
 REPORT = {
     "title": "SQL injection on the shop",
@@ -189,3 +191,33 @@ def test_cached_scoreboard_shows_a_new_fact_at_once(world: ApiWorld) -> None:
                                 json={"team": "blue-1", "points": 5.0, "reason": "bonus"})
     for role in ("blue", "white"):
         assert _total(world, role, "blue-1") == before[role] + 5.0
+
+
+def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_hash: str) -> None:
+    """A freeze from the second tick on: at tick 1, teams see the board of tick
+    0 and no longer follow it; the white team sees it live."""
+    from scoring.clock import Clock
+    from scoring.exercise import create_exercise, transition
+
+    world = build_world(tmp_path / "data", password_hash)
+    try:
+        spec = dmz_breach().model_dump(by_alias=True, exclude_none=True)
+        spec["scoring"]["freeze"] = "89m30s"  # 90m game, 30s ticks: freeze from tick 1
+        created = create_exercise(world.engine, "frozen", "frozen",
+                                  Scenario.model_validate(spec), "frozen.yaml")
+        transition(world.engine, "frozen", "start", "test")
+        assert created.id is not None
+        Clock(world.engine, created.id).poll()
+        url = f"{API}/exercises/frozen/scoreboard"
+        before = {r: world.as_role(r).get(url).json for r in ("blue", "white")}
+        assert before["blue"] is not None and before["white"] is not None
+        assert (before["blue"]["frozen"], before["white"]["frozen"]) == (True, False)
+        world.as_role("white").post(f"{API}/exercises/frozen/adjustments",
+                                    json={"team": "blue-1", "points": 7.0, "reason": "bonus"})
+        after = {r: world.as_role(r).get(url).json for r in ("blue", "white")}
+        blue = after["blue"]
+        assert blue is not None
+        assert blue == {**before["blue"], "time_left": blue["time_left"]}
+        assert after["white"] != before["white"]
+    finally:
+        world.engine.dispose()
