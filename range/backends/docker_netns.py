@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 from range.backends.docker_hostfw import engine_is_local
 from range.errors import BackendError
@@ -33,10 +34,22 @@ def host_tool(name: str) -> str:
     return shutil.which(name) or name
 
 
+def _same_netns_as_host(pid: int) -> bool:
+    try:
+        mine = Path("/proc/self/ns/net").stat().st_ino
+        return Path(f"/proc/{pid}/ns/net").stat().st_ino == mine
+    except OSError:
+        return True  # no such process here: treat as unsafe
+
+
 def run_in_netns(pid: int, argv: Sequence[str], stdin: str, what: str) -> None:
     """Run a host command (argument list) inside the network namespace of process ``pid``."""
     if pid <= 0:
         raise BackendError(f"{what}: the container is not running")
+    if _same_netns_as_host(pid):
+        # A PID from another engine (a remote node) can name a host process: never
+        # load a range's routes or firewall into the host's own namespace.
+        raise BackendError(f"{what}: process {pid} is not in a container's network namespace")
     nsenter = shutil.which("nsenter") or "nsenter"
     result = subprocess.run(
         [nsenter, f"--target={pid}", "--net", "--", *argv],
