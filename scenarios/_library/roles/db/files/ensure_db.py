@@ -19,9 +19,23 @@ actions = []
 
 
 def psql(sql, database="postgres", check=True):
-    argv = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups",
-            "psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", database, "-f", "-"]
-    result = subprocess.run(argv, input=sql, capture_output=True, text=True, cwd="/tmp")
+    argv = [
+        "setpriv",
+        "--reuid=postgres",
+        "--regid=postgres",
+        "--init-groups",
+        "psql",
+        "-X",
+        "-q",
+        "-tA",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-d",
+        database,
+        "-f",
+        "-",
+    ]
+    result = subprocess.run(argv, input=sql, capture_output=True, text=True, cwd="/")
     if check and result.returncode != 0:
         sys.exit(f"psql failed: {result.stderr.strip()}")
     return result
@@ -38,23 +52,26 @@ while psql("SELECT 1", check=False).returncode != 0:  # the server may still be 
     time.sleep(1)
 
 user, name, password = spec["user"], spec["name"], spec["password"]
-row = psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = {literal(user)}").stdout.strip()
+# SQL text below: identifiers are checked against NAME, values go through literal().
+row = psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = {literal(user)}").stdout.strip()  # noqa: S608
 if not row:
     psql(f"CREATE ROLE {user} LOGIN PASSWORD {literal(password)}")
     actions.append(f"created role {user}")
 else:
     probe = subprocess.run(
         ["psql", "-X", "-h", "127.0.0.1", "-U", user, "-d", "postgres", "-c", "SELECT 1"],
-        env={"PGPASSWORD": password, "PATH": "/usr/bin:/bin"}, capture_output=True, cwd="/tmp",
+        env={"PGPASSWORD": password, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        cwd="/",
     )
     if probe.returncode != 0:
         psql(f"ALTER ROLE {user} LOGIN PASSWORD {literal(password)}")
         actions.append(f"set password of {user}")
-is_super = psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = {literal(user)}").stdout.strip()
+is_super = psql(f"SELECT rolsuper FROM pg_roles WHERE rolname = {literal(user)}").stdout.strip()  # noqa: S608
 if (is_super == "t") != spec["superuser"]:
     psql(f"ALTER ROLE {user} {'SUPERUSER' if spec['superuser'] else 'NOSUPERUSER'}")
     actions.append(f"{user} superuser={spec['superuser']}")
-if not psql(f"SELECT 1 FROM pg_database WHERE datname = {literal(name)}").stdout.strip():
+if not psql(f"SELECT 1 FROM pg_database WHERE datname = {literal(name)}").stdout.strip():  # noqa: S608
     psql(f"CREATE DATABASE {name} OWNER {user}")
     actions.append(f"created database {name}")
 seed_table = spec.get("seed_table")

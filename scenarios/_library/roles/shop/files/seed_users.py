@@ -8,7 +8,7 @@ import json
 import sys
 
 sys.path.insert(0, "/opt/shop")
-from shop.store import Store, password_hash  # noqa: E402
+from shop.store import Store, password_hash
 
 users = json.load(sys.stdin)
 store = Store("/var/lib/shop/shop.db", safe_queries=True)

@@ -7,6 +7,7 @@ chpasswd; the host's crypt(3) tells whether the current hash already matches.
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -15,7 +16,7 @@ with warnings.catch_warnings():
 name = sys.argv[1]
 password = sys.stdin.read().rstrip("\n")
 current = ""
-with open("/etc/shadow", encoding="utf-8") as shadow:
+with Path("/etc/shadow").open(encoding="utf-8") as shadow:
     for line in shadow:
         fields = line.split(":")
         if fields[0] == name:

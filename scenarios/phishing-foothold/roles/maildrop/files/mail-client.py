@@ -33,8 +33,12 @@ def open_attachment(path):
         log(f"viewed {path.name}")
         return
     subprocess.Popen(  # detached: a payload keeps running after the client exits
-        [*opener, str(path)], cwd=DOWNLOADS, start_new_session=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [*opener, str(path)],
+        cwd=DOWNLOADS,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     log(f"opened {path.name}")
 
@@ -61,7 +65,7 @@ def upload_report():
         return
     for host, (login, _, password) in hosts.items():
         try:
-            with ftplib.FTP(host, timeout=10) as ftp:
+            with ftplib.FTP(host, timeout=10) as ftp:  # noqa: S321 - cleartext FTP is the story
                 ftp.login(login, password)
                 with report.open("rb") as handle:
                     ftp.storbinary(f"STOR {report.name}", handle)

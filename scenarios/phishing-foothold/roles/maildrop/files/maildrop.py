@@ -13,6 +13,7 @@ import pwd
 import socket
 import socketserver
 import time
+from pathlib import Path
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -35,13 +36,17 @@ class Session(socketserver.StreamRequestHandler):
             verb, _, argument = line.decode("latin-1").strip().partition(" ")
             verb = verb.upper()
             if verb in ("HELO", "EHLO"):
-                self.reply(f"250-{self.hostname}\r\n250 SIZE {MAX_BYTES}" if verb == "EHLO"
-                           else f"250 {self.hostname}")
+                self.reply(
+                    f"250-{self.hostname}\r\n250 SIZE {MAX_BYTES}"
+                    if verb == "EHLO"
+                    else f"250 {self.hostname}"
+                )
             elif verb == "MAIL":
-                sender, recipients = argument.partition(":")[2].strip(), []
+                # "FROM:<a@b> SIZE=123": keep the address, drop the parameters
+                sender, recipients = argument.partition(":")[2].strip().split(" ")[0], []
                 self.reply("250 OK")
             elif verb == "RCPT":
-                recipients.append(argument.partition(":")[2].strip())
+                recipients.append(argument.partition(":")[2].strip().split(" ")[0])
                 self.reply("250 OK")
             elif verb == "DATA":
                 if not recipients:
@@ -78,15 +83,19 @@ class Session(socketserver.StreamRequestHandler):
 
     def deliver(self, sender: str, recipients: list[str], body: bytes) -> None:
         stamp = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
-        header = (f"Return-Path: {sender}\r\nReceived: from {self.client_address[0]} "
-                  f"by {self.hostname}; {stamp}\r\nX-Original-To: {', '.join(recipients)}\r\n")
+        header = (
+            f"Return-Path: {sender}\r\nReceived: from {self.client_address[0]} "
+            f"by {self.hostname}; {stamp}\r\nX-Original-To: {', '.join(recipients)}\r\n"
+        )
         name = f"{time.time():.6f}.{os.getpid()}.{socket.gethostname()}"
-        temporary = os.path.join(self.maildir, "tmp", name)
-        with open(temporary, "wb") as handle:
-            handle.write(header.encode("latin-1") + body)
-        os.rename(temporary, os.path.join(self.maildir, "new", name))
-        print(f"delivered from={sender} to={','.join(recipients)} "
-              f"client={self.client_address[0]} bytes={len(body)}", flush=True)
+        temporary = Path(self.maildir, "tmp", name)
+        temporary.write_bytes(header.encode("latin-1") + body)
+        temporary.rename(Path(self.maildir, "new", name))
+        print(
+            f"delivered from={sender} to={','.join(recipients)} "
+            f"client={self.client_address[0]} bytes={len(body)}",
+            flush=True,
+        )
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -101,7 +110,7 @@ def main() -> None:
     parser.add_argument("--hostname", default=socket.gethostname())
     args = parser.parse_args()
     account = pwd.getpwnam(args.user)
-    Session.maildir = os.path.join(account.pw_dir, "Maildir")
+    Session.maildir = str(Path(account.pw_dir, "Maildir"))
     Session.hostname = args.hostname
     server = Server(("0.0.0.0", args.port), Session)  # noqa: S104 - the range's mail drop
     os.setgroups([])
