@@ -112,7 +112,10 @@ def child(job: dict[str, Any], phase: dict[str, Any], scripts: dict[str, Script]
     builtin = job.get("builtin")
     if builtin:
         check = globals()["check_" + builtin["kind"]]
-        code, message = check(job["host"], int(builtin["port"]), float(job["timeout"]), builtin)
+        # A bit under the phase deadline, so a silent host is reported DOWN, not killed.
+        code, message = check(
+            job["host"], int(builtin["port"]), 0.8 * float(job["timeout"]), builtin
+        )
         print(message)
         return int(code)
     argv = [phase["action"], job["host"], *phase.get("args", [])]
@@ -292,10 +295,10 @@ def serve(store: ScriptStore) -> None:
 
 
 def main() -> None:
-    preload()
     store = ScriptStore()
     try:
         if "--serve" in sys.argv:
+            preload()  # pays off over a session's many batches, not for one
             serve(store)
         else:
             sys.stdout.write(json.dumps(handle(json.load(sys.stdin), store)))

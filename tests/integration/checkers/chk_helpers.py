@@ -63,12 +63,12 @@ def run_container(range_name: str, name: str, image: str, ip: str) -> str:
 
 def wait_for(backend: DockerBackend, range_name: str, checker: str, ip: str, port: int) -> None:
     job = Job("w", ip, (Phase("check"),), 2.0, builtin={"kind": "tcp", "port": port})
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # host keys are made at first start: slow on a busy box
     while time.monotonic() < deadline:
         if run_batch(backend, range_name, checker, [job], {})["w"][0].status is CheckStatus.OK:
             return
         time.sleep(0.5)
-    pytest.fail(f"{ip}:{port} did not come up within 60 s")
+    pytest.fail(f"{ip}:{port} did not come up within 240 s")
 
 
 @pytest.fixture(scope="session")
