@@ -93,12 +93,14 @@ def run_attack_playbook(
     files = dataclasses.replace(files, playbook=playbook)
     log = settings.logs_dir / f"{plan.range}-attacks.log"
     collector = _Collector()
+    tail: list[str] = []
     with _RUN_LOCK, log.open("a", encoding="utf-8") as handle:
         handle.write(f"\n=== {playbook.name} on {limit} {time.strftime('%H:%M:%S')} ===\n")
 
         def on_event(event: dict[str, Any]) -> bool:
             if event.get("stdout"):
                 handle.write(str(event["stdout"]) + "\n")
+                tail[:] = (tail + str(event["stdout"]).splitlines())[-8:]
             return collector(event)
 
         runner = ansible_runner.run(
@@ -113,8 +115,9 @@ def run_attack_playbook(
             rotate_artifacts=3,
             suppress_env_files=True,
         )
-    if runner.status not in ("successful", "failed") and not collector.outcomes:
-        raise ProvisionError(limit, playbook.name, f"ansible-runner ended {runner.status}")
+    if not collector.outcomes:  # not one task ran: a broken playbook, not a failed attack
+        detail = "\n".join(tail) or f"ansible-runner ended {runner.status}"
+        raise ProvisionError(limit, playbook.name, detail)
     return collector.outcomes
 
 
