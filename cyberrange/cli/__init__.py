@@ -6,6 +6,7 @@ code; `--debug` shows the traceback instead.
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -72,6 +73,10 @@ def _report(exc: CyberrangeError) -> None:
 def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str | None) -> None:
     """Cyber-range exercises: scenarios, ranges, scoring and audit records."""
     from pathlib import Path
+
+    # The clock skips a poll while a long tick runs, by design; APScheduler would
+    # log each skip as a warning on the user's terminal.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
     base = Settings.from_env()
     settings = Settings(
