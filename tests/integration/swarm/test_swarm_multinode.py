@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,8 @@ from range.scenario.loader import load
 from range.verify import verify_plan
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +74,38 @@ def test_copies_spread_over_the_nodes_verify_and_leave_nothing(
     assert removed == len(plan.containers) + len(plan.networks)
     assert backend.status(plan.range) == []
     assert manager.labeled("network", plan.range) == []
+
+
+def test_bundled_scenario_runs_verifies_and_goes_from_the_cli(
+    cluster: Cluster, manager: DockerEngine, tmp_path: Path
+) -> None:
+    """`cyberrange up/verify/down` with CYBERRANGE_BACKEND=swarm and DOCKER_HOST at a manager."""
+    env = {
+        **os.environ,
+        "DOCKER_HOST": cluster.manager_url,
+        "CYBERRANGE_BACKEND": "swarm",
+        "CYBERRANGE_DATA_DIR": str(tmp_path / "data"),
+    }
+    cli = [str(Path(sys.executable).parent / "cyberrange")]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*cli, *args], env=env, capture_output=True, text=True, timeout=1200, check=False
+        )
+
+    scenario = str(ROOT / "scenarios" / "hello-range" / "scenario.yaml")
+    try:
+        up = run("up", scenario, "--copies", "3")
+        assert up.returncode == 0, up.stderr
+        placed = json.loads(run("cluster", "status", "--json").stdout)
+        nodes_with_copies = {
+            n["hostname"] for n in placed if any(c["range"] == "hello-range" for c in n["copies"])
+        }
+        assert len(nodes_with_copies) == 3, placed
+        verify = run("verify", "hello-range")
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+    finally:
+        down = run("down", "hello-range")
+    assert down.returncode == 0, down.stderr
+    assert SwarmBackend(manager).status("hello-range") == []
+    assert manager.labeled("network", "hello-range") == []
