@@ -68,6 +68,7 @@ class DrillResult:
     timings: list[tuple[str, float]]
     web_url: str | None = None
     defender_actions: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Drill:
     console: Console
     options: DrillOptions
     timings: list[tuple[str, float]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what went wrong but did not stop us
 
     @contextmanager
     def phase(self, title: str) -> Iterator[None]:
@@ -212,6 +214,7 @@ class Drill:
         submit = ApiSubmitter(server.url, name, team_token(self.engine, "red"))
         steps = RangeSteps(self.settings, backend, plan, loaded)
         adversary = Adversary(self.engine, name, loaded, plan, steps, submit)
+        self.problems = adversary.problems
         owner = loaded.scenario.with_copies(plan.copies).copy_owners()[1]
         defender = ScriptedDefender(self.engine, backend, plan, name, owner)
 
@@ -258,6 +261,7 @@ class Drill:
             timings=self.timings,
             web_url=server.url if self.options.keep else None,
             defender_actions=defender.actions if defender else [],
+            problems=list(self.problems),
         )
 
 

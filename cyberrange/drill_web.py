@@ -137,6 +137,8 @@ class ApiSubmitter:
                 payload = json.load(response)
         except urllib.error.HTTPError as exc:
             raise CyberrangeError(f"flag submission refused: {exc.read()[:300]!r}") from exc
+        except OSError as exc:
+            raise CyberrangeError(f"flag submission failed: {exc}") from exc
         results: list[dict[str, Any]] = list(payload.get("results", []))
         self.answers.extend(results)
         return results

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
 from range.backends.base import ExecResult
+from range.errors import CyberrangeError
 from range.plan import SHARED_COPY, Plan
 from range.provision.attack_run import TaskOutcome
 from range.scenario.loader import LoadedScenario
@@ -42,7 +44,11 @@ class StepExecutor(Protocol):
     def run_command(self, container: str, argv: Sequence[str], timeout: float) -> ExecResult: ...
 
     def run_playbook(
-        self, playbook: Path, container: str, extravars: dict[str, Any]
+        self,
+        playbook: Path,
+        container: str,
+        extravars: dict[str, Any],
+        on_task: Callable[[TaskOutcome], None] | None = None,
     ) -> list[TaskOutcome]: ...
 
 
@@ -66,23 +72,34 @@ class Adversary:
     submit: Submit | None = None
     team: str = "red"
     command_timeout: float = 120.0
+    problems: list[str] = field(default_factory=list)
 
     def run(self, inject: Inject) -> list[StepOutcome]:
-        """Run the inject's step against every defending copy; record and submit."""
+        """Run the inject's step against every defending copy at once.
+
+        Each outcome is recorded (and its flags submitted) the moment it is
+        known, so a blue report filed right after an attack finds the action.
+        """
         step = inject.run
         if step is None:
             return []
-        outcomes: list[StepOutcome] = []
-        for copy in range(1, self.plan.copies + 1):
-            if step.playbook is not None:
-                outcomes += self._playbook(step, copy)
-            else:
-                outcomes += self._commands(step, copy)
-        self._record(outcomes)
-        flags = sorted({flag for outcome in outcomes for flag in outcome.flags})
-        if flags and self.submit is not None:
-            self.submit(self.team, flags)
-        return outcomes
+        copies = range(1, self.plan.copies + 1)
+        with ThreadPoolExecutor(max_workers=min(8, self.plan.copies)) as pool:
+            runs = pool.map(lambda copy: self._run_copy(step, copy), copies)
+            return [outcome for outcomes in runs for outcome in outcomes]
+
+    def _run_copy(self, step: RunStep, copy: int) -> list[StepOutcome]:
+        if step.playbook is not None:
+            return self._playbook(step, copy)
+        return self._commands(step, copy)
+
+    def _done(self, outcome: StepOutcome) -> None:
+        self._record(outcome)
+        if outcome.flags and self.submit is not None:
+            try:
+                self.submit(self.team, sorted(set(outcome.flags)))
+            except CyberrangeError as exc:  # a refused submission must not stop the attack
+                self.problems.append(f"submitting {len(outcome.flags)} flag(s): {exc}")
 
     def _source(self, step: RunStep) -> str:
         """The container a step runs from: a shared host, or (first) copy's one."""
@@ -97,44 +114,49 @@ class Adversary:
             expanded, target = expand_argv(argv, self.plan, copy)
             result = self.executor.run_command(self._source(step), expanded, self.command_timeout)
             text = f"{result.stdout}\n{result.stderr}"
-            outcomes.append(
-                StepOutcome(
-                    copy=copy,
-                    host=target or step.host,
-                    technique=step.attack or "",
-                    outcome="success" if result.exit_code == 0 else "failed",
-                    message=f"{' '.join(expanded)} → exit {result.exit_code}",
-                    flags=tuple(FLAG_TEXT.findall(text)),
-                )
+            outcome = StepOutcome(
+                copy=copy,
+                host=target or step.host,
+                technique=step.attack or "",
+                outcome="success" if result.exit_code == 0 else "failed",
+                message=f"{' '.join(expanded)} → exit {result.exit_code}",
+                flags=tuple(FLAG_TEXT.findall(text)),
             )
+            self._done(outcome)
+            outcomes.append(outcome)
         return outcomes
 
     def _playbook(self, step: RunStep, copy: int) -> list[StepOutcome]:
         assert step.playbook is not None
         playbook = (self.loaded.directory / step.playbook).resolve()
         extravars = {"target_copy": copy, "red_copies": [copy]}
-        tasks = self.executor.run_playbook(playbook, self._source(step), extravars)
-        return [
-            outcome for task in tasks if (outcome := task_outcome(task, step, copy)) is not None
-        ]
+        outcomes: list[StepOutcome] = []
 
-    def _record(self, outcomes: Sequence[StepOutcome]) -> None:
+        def on_task(task: TaskOutcome) -> None:
+            outcome = task_outcome(task, step, copy)
+            if outcome is not None:
+                self._done(outcome)
+                outcomes.append(outcome)
+
+        self.executor.run_playbook(playbook, self._source(step), extravars, on_task)
+        return outcomes
+
+    def _record(self, outcome: StepOutcome) -> None:
+        if not outcome.technique:
+            return
         exercise = get_exercise(self.engine, self.exercise_name)
         owners = self.loaded.scenario.with_copies(self.plan.copies).copy_owners()
-        for outcome in outcomes:
-            if not outcome.technique:
-                continue
-            record_red_action(
-                self.engine,
-                exercise,
-                self.team,
-                owners.get(outcome.copy, str(outcome.copy)),
-                outcome.host,
-                outcome.technique,
-                outcome=outcome.outcome,
-                actor=ACTOR,
-                message=outcome.message[:500],
-            )
+        record_red_action(
+            self.engine,
+            exercise,
+            self.team,
+            owners.get(outcome.copy, str(outcome.copy)),
+            outcome.host,
+            outcome.technique,
+            outcome=outcome.outcome,
+            actor=ACTOR,
+            message=outcome.message[:500],
+        )
 
 
 def task_outcome(task: TaskOutcome, step: RunStep, copy: int) -> StepOutcome | None:

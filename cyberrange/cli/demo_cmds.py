@@ -25,12 +25,14 @@ def _seconds(_: click.Context, __: click.Parameter, value: str | None) -> int | 
 @click.option("--keep", is_flag=True, help="Leave the range and the web UI up afterwards.")
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports"), show_default=True, help="Where exports and the report go.")
-@click.option("--duration", default="3m", show_default=True, callback=_seconds,
+@click.option("--duration", default="4m", show_default=True, callback=_seconds,
               help="Length of the compressed exercise.")
 @click.option("--tick", default="6s", show_default=True, callback=_seconds)
-@click.option("--name", default="demo", show_default=True, help="Range and exercise name.")
+@click.option("--name", help="Range and exercise name [default: demo, demo-2... (a new one)].")
 @click.pass_obj
-def demo(app: AppContext, keep: bool, output: Path, duration: int, tick: int, name: str) -> None:
+def demo(
+    app: AppContext, keep: bool, output: Path, duration: int, tick: int, name: str | None
+) -> None:
     """Run a complete drill on the bundled DMZ scenario with scripted red and blue teams.
 
     Builds the images if needed, deploys two blue copies, provisions them,
@@ -42,7 +44,8 @@ def demo(app: AppContext, keep: bool, output: Path, duration: int, tick: int, na
     from cyberrange.drill import Drill, DrillOptions
 
     options = DrillOptions(
-        scenario=app.settings.root / DEMO_SCENARIO, name=name, copies=2, duration=duration,
+        scenario=app.settings.root / DEMO_SCENARIO, name=name or _fresh_name(app, "demo"),
+        copies=2, duration=duration,
         tick=tick, output=output.resolve(), keep=keep, scripted=True,
     )  # fmt: skip
     _finish(app, Drill(app.settings, app.engine, app.console, options).run(), keep)
@@ -76,6 +79,23 @@ def run_drill(
     _finish(app, Drill(app.settings, app.engine, app.console, options).run(), keep=False)
 
 
+def _fresh_name(app: AppContext, base: str) -> str:
+    """``base``, or base-2, base-3... when earlier demos' exercises have finished."""
+    from range.errors import NotFoundError
+    from scoring.exercise import get_exercise
+    from scoring.tables import ExerciseState
+
+    for number in range(1, 1000):
+        name = base if number == 1 else f"{base}-{number}"
+        try:
+            exercise = get_exercise(app.engine, name)
+        except NotFoundError:
+            return name
+        if exercise.state is not ExerciseState.FINISHED:
+            return name  # an interrupted demo: this run resumes it
+    return f"{base}-{number + 1}"
+
+
 def _finish(app: AppContext, result: object, keep: bool) -> None:
     from cyberrange.cli.score_cmds import scoreboard_table
     from cyberrange.drill import DrillResult, timings_table
@@ -83,6 +103,8 @@ def _finish(app: AppContext, result: object, keep: bool) -> None:
     assert isinstance(result, DrillResult)
     app.console.print(scoreboard_table(result.board))
     app.console.print(timings_table(result.timings))
+    for problem in result.problems:
+        app.console.print(f"[yellow]note: {problem}[/]")
     for action in result.defender_actions:
         app.console.print(f"[dim]blue-1 defender: {action}[/]")
     app.console.print(f"After-action report: [bold]{result.report_html}[/]")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +41,12 @@ class TaskOutcome:
     output: str  # stdout, msg and loop items' output, for flags and the log
 
 
+TaskCallback = Callable[[TaskOutcome], None]
+
+
 @dataclass
 class _Collector:
+    on_task: TaskCallback | None = None
     outcomes: list[TaskOutcome] = field(default_factory=list)
 
     def __call__(self, event: dict[str, Any]) -> bool:
@@ -49,14 +55,15 @@ class _Collector:
         # Attack playbooks set ignore_errors so a failed step does not end the
         # campaign; the failure is still this step's outcome.
         if status is not None:
-            self.outcomes.append(
-                TaskOutcome(
-                    host=str(data.get("host", "")),
-                    task=str(data.get("task", "")),
-                    status=status,
-                    output=_text_of(data.get("res") or {}),
-                )
+            outcome = TaskOutcome(
+                host=str(data.get("host", "")),
+                task=str(data.get("task", "")),
+                status=status,
+                output=_text_of(data.get("res") or {}),
             )
+            self.outcomes.append(outcome)
+            if self.on_task is not None:  # as it happens, so facts carry the right time
+                self.on_task(outcome)
         return True
 
 
@@ -69,9 +76,7 @@ def _text_of(result: Any) -> str:
     return ""
 
 
-# One lock per process: ansible-runner runs in-process and is not made for
-# concurrent runs sharing one private directory.
-_RUN_LOCK = threading.Lock()
+_LOG_LOCK = threading.Lock()  # concurrent runs (one per copy) share the range's attack log
 
 
 def run_attack_playbook(
@@ -81,26 +86,33 @@ def run_attack_playbook(
     playbook: Path,
     limit: str,
     extravars: Mapping[str, Any],
+    on_task: TaskCallback | None = None,
 ) -> list[TaskOutcome]:
-    """Run `playbook` on the container named `limit`; returns every task's outcome."""
+    """Run `playbook` on the container named `limit`; returns every task's outcome.
+
+    Runs may go on in parallel (each gets its own private directory).
+    """
     import ansible_runner  # heavy import, only when attacking
 
     inventory = inventory_path(settings, plan.range)
     if not inventory.exists():
         write_inventory(inventory, build_inventory(plan, source, {}))
-    private = settings.data_dir / "attacks" / plan.range
+    private = settings.data_dir / "attacks" / plan.range / uuid.uuid4().hex[:12]
     files = RunFiles.prepare(private, inventory, extravars, forks=5)
     files = dataclasses.replace(files, playbook=playbook)
     log = settings.logs_dir / f"{plan.range}-attacks.log"
-    collector = _Collector()
+    collector = _Collector(on_task)
     tail: list[str] = []
-    with _RUN_LOCK, log.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n=== {playbook.name} on {limit} {time.strftime('%H:%M:%S')} ===\n")
+    title = f"{playbook.name} on {limit} {dict(extravars)} {time.strftime('%H:%M:%S')}"
+    with log.open("a", encoding="utf-8") as handle:
 
         def on_event(event: dict[str, Any]) -> bool:
             if event.get("stdout"):
-                handle.write(str(event["stdout"]) + "\n")
-                tail[:] = (tail + str(event["stdout"]).splitlines())[-8:]
+                lines = str(event["stdout"]).splitlines()
+                with _LOG_LOCK:
+                    handle.write("".join(f"[{title}] {line}\n" for line in lines))
+                    handle.flush()
+                tail[:] = (tail + lines)[-8:]
             return collector(event)
 
         runner = ansible_runner.run(
@@ -112,9 +124,9 @@ def run_attack_playbook(
             envvars=files.environment(),
             event_handler=on_event,
             quiet=True,
-            rotate_artifacts=3,
             suppress_env_files=True,
         )
+    shutil.rmtree(private, ignore_errors=True)  # holds extravars; the log keeps the story
     if not collector.outcomes:  # not one task ran: a broken playbook, not a failed attack
         detail = "\n".join(tail) or f"ansible-runner ended {runner.status}"
         raise ProvisionError(limit, playbook.name, detail)
@@ -134,8 +146,12 @@ class RangeSteps:
         return self.backend.exec(self.plan.range, container, list(argv), timeout=timeout)
 
     def run_playbook(
-        self, playbook: Path, container: str, extravars: dict[str, Any]
+        self,
+        playbook: Path,
+        container: str,
+        extravars: dict[str, Any],
+        on_task: TaskCallback | None = None,
     ) -> list[TaskOutcome]:
         return run_attack_playbook(
-            self.plan, self.source, self.settings, playbook, container, extravars
+            self.plan, self.source, self.settings, playbook, container, extravars, on_task
         )
