@@ -185,6 +185,8 @@ class Drill:
         name, plan = deployment.plan.range, deployment.plan
         exercise = get_exercise(self.engine, name)
         checks = build_checks(self.settings, self.engine, plan, loaded.scenario, loaded.path)
+        for container, problem in checks.prepare().items():
+            self.problems.append(f"checker {container}: {problem} (retried each tick)")
         callbacks, defender = self._callbacks(loaded, deployment, backend, server)
         if exercise.state is ExerciseState.CREATED:
             transition(self.engine, name, "start", ACTOR)

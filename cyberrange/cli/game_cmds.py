@@ -84,21 +84,29 @@ def _setup(
 
 
 def _checks(app: AppContext, setup: _Setup, timeout: float, workers: int) -> TickChecks:
-    from range.backends import get_backend
-    from range.backends.exec_session import DockerSessions
-    from scoring.checkers.sessions import AgentSessions
-    from scoring.checkers.targets import load_scripts, service_targets
+    from cyberrange.game import build_checks
 
-    scenario = setup.scenario
-    if setup.plan.copies != scenario.copy_count():
-        scenario = scenario.with_copies(setup.plan.copies)
-    backend = get_backend(app.settings)
-    sessions = AgentSessions(DockerSessions()) if backend.name == "docker" else None
-    scripts = load_scripts(scenario, setup.scenario_path.parent, app.settings.root)
-    targets = service_targets(setup.plan, scenario)
-    return TickChecks(
-        app.engine, backend, setup.plan.range, targets, scripts, timeout, workers, sessions
+    return build_checks(
+        app.settings, app.engine, setup.plan, setup.scenario, setup.scenario_path, timeout, workers
     )
+
+
+def _adversary(app: AppContext, setup: _Setup, exercise: Exercise) -> Any:
+    """Inject `run` steps execute for real: the red team's steps from the scenario."""
+    from range.backends import get_backend
+    from range.provision.attack_run import RangeSteps
+    from range.scenario.loader import LoadedScenario
+    from scoring.adversary import Adversary
+    from scoring.submissions import Submitter
+
+    loaded = LoadedScenario(setup.scenario, setup.scenario_path, setup.scenario_path.parent)
+    steps = RangeSteps(app.settings, get_backend(app.settings), setup.plan, loaded)
+    submitter = Submitter(app.engine, exercise.name)
+
+    def submit(team: str, flags: list[str]) -> None:
+        submitter.submit(team, flags)
+
+    return Adversary(app.engine, exercise.name, loaded, setup.plan, steps, submit)
 
 
 @dataclass
@@ -142,7 +150,9 @@ def _results_table(report: TickReport) -> Table:
     return table
 
 
-def _run_clock(app: AppContext, exercise: Exercise, checks: TickChecks | None) -> None:
+def _run_clock(
+    app: AppContext, exercise: Exercise, checks: TickChecks | None, setup: _Setup
+) -> None:
     assert exercise.id is not None
     engine, display = app.engine, _Display()
 
@@ -150,10 +160,13 @@ def _run_clock(app: AppContext, exercise: Exercise, checks: TickChecks | None) -
         _audit(engine, exercise.name, actor, action, details)
         display.log.append(f"[dim]{action}[/] {details}")
 
+    adversary = _adversary(app, setup, exercise)
+
     def run_step(inject: Inject) -> None:
-        # The red-team runner plugs in here; until then the step is only recorded.
         assert inject.run is not None
-        display.log.append(f"[yellow]run step on {inject.run.host} recorded, not executed[/]")
+        outcomes = adversary.run(inject)
+        done = sum(o.outcome == "success" for o in outcomes)
+        display.log.append(f"red step on {inject.run.host}: {done}/{len(outcomes)} succeeded")
 
     callbacks = ClockCallbacks(on_tick=display.on_tick, run_step=run_step, audit=audit)
     clock = Clock(engine, exercise.id, checks, callbacks)
@@ -226,7 +239,7 @@ def start_cmd(
             problems = checks.prepare()
         for container, problem in problems.items():
             app.console.print(f"[yellow]checker {container}: {problem} (retried each tick)[/]")
-    _run_clock(app, exercise, checks)
+    _run_clock(app, exercise, checks, setup)
 
 
 def _change(app: AppContext, name: str, action: str) -> None:
