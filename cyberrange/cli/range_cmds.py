@@ -37,15 +37,27 @@ def _progress(app: AppContext) -> Progress:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Range name [default: the scenario's name].")
 @click.option("--copies", type=click.IntRange(1, 250), help="Copies of the target network.")
+@click.option(
+    "--no-provision", is_flag=True, help="Only create networks and containers; skip Ansible."
+)
 @click.pass_obj
-def up(app: AppContext, file: Path, name: str | None, copies: int | None) -> None:
-    """Deploy the scenario FILE as a range, or repair it if it already runs."""
+def up(
+    app: AppContext, file: Path, name: str | None, copies: int | None, no_provision: bool
+) -> None:
+    """Deploy the scenario FILE as a range and configure it, or repair it if it runs.
+
+    Creates what is missing, replaces what drifted, then configures every host
+    with Ansible and plants each copy's signed objective flags. Run it again
+    after any failure: it converges.
+    """
+    from cyberrange.compose import deploy
     from range.lifecycle import up as range_up
     from range.scenario.loader import load
 
-    loaded = load(file)
+    loaded = load(file, app.settings.root)
     with _progress(app) as progress:
         task = progress.add_task("deploying", total=None, last="")
+        tasks = progress.add_task("configuring", total=None, last="", start=False)
 
         def planned(plan: Plan) -> None:
             progress.update(task, total=len(plan.networks) + len(plan.containers))
@@ -53,11 +65,23 @@ def up(app: AppContext, file: Path, name: str | None, copies: int | None) -> Non
         def step(message: str) -> None:
             progress.update(task, advance=1, last=message)
 
-        result = range_up(app.settings, app.engine, loaded, name, copies, step, on_plan=planned)
-    report = result.report
+        def configuring(host: str, name: str) -> None:
+            progress.start_task(tasks)
+            progress.update(tasks, advance=1, last=f"{host}: {name}"[:60])
+
+        if no_provision:
+            result = range_up(app.settings, app.engine, loaded, name, copies, step, on_plan=planned)
+            plan, report = result.plan, result.report
+        else:
+            deployment = deploy(
+                app.settings, app.engine, loaded, name, copies,
+                on_apply=step, on_task=configuring, on_plan=planned,
+            )  # fmt: skip
+            plan, report = deployment.plan, deployment.applied
     app.console.print(
-        f"range [bold]{result.plan.range}[/bold] is up: {len(report.created)} created, "
+        f"range [bold]{plan.range}[/bold] is up: {len(report.created)} created, "
         f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged"
+        + ("" if no_provision else "; every host configured")
     )
 
 
@@ -202,10 +226,23 @@ def verify(app: AppContext, name: str) -> None:
 @click.option("--copy", "copy", type=int, help="Copy number [default: 1, or the shared host].")
 @click.pass_obj
 def reset(app: AppContext, name: str, host: str, copy: int | None) -> None:
-    """Recreate HOST of range NAME fresh from its image."""
+    """Recreate HOST of range NAME fresh from its image, and configure it again."""
+    from cyberrange.compose import reprovision_after_reset
+    from range.errors import NotFoundError
     from range.lifecycle import reset as range_reset
+    from range.scenario.loader import load
+    from range.state import get_record
+    from scoring.exercise import get_exercise
 
-    container = range_reset(app.settings, app.engine, name, host, copy)
+    record = get_record(app.engine, name)
+    try:
+        exercise = get_exercise(app.engine, name)
+    except NotFoundError:  # deployed with --no-provision: nothing to configure
+        after = None
+    else:
+        loaded = load(Path(record.scenario_path), app.settings.root)
+        after = reprovision_after_reset(app.settings, app.engine, loaded, exercise)
+    container = range_reset(app.settings, app.engine, name, host, copy, after=after)
     app.console.print(f"{container.host} (copy {container.copy}) recreated as {container.name}")
 
 
