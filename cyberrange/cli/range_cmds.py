@@ -13,8 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cyberrange.context import AppContext
+from range.backends import backend_factories
 
 if TYPE_CHECKING:
+    from range.config import Settings
     from range.plan import Plan
     from range.state import RangeRecord
     from range.verify import ProbeResult
@@ -33,6 +35,29 @@ def _progress(app: AppContext) -> Progress:
     )
 
 
+def _backend_option(command: Any) -> Any:
+    return click.option(
+        "--backend",
+        type=click.Choice(sorted(backend_factories())),
+        help="Container backend [default: the range's own; for up: CYBERRANGE_BACKEND or docker].",
+    )(command)
+
+
+def _settings(app: AppContext, backend: str | None, name: str | None = None) -> Settings:
+    """The settings with the chosen backend: the option, else the one NAME was deployed with."""
+    from dataclasses import replace
+
+    from range.errors import NotFoundError
+    from range.state import get_record
+
+    if backend is None and name is not None:
+        try:
+            backend = get_record(app.engine, name).backend
+        except NotFoundError:
+            backend = None
+    return app.settings if backend is None else replace(app.settings, backend=backend)
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Range name [default: the scenario's name].")
@@ -40,9 +65,15 @@ def _progress(app: AppContext) -> Progress:
 @click.option(
     "--no-provision", is_flag=True, help="Only create networks and containers; skip Ansible."
 )
+@_backend_option
 @click.pass_obj
 def up(
-    app: AppContext, file: Path, name: str | None, copies: int | None, no_provision: bool
+    app: AppContext,
+    file: Path,
+    name: str | None,
+    copies: int | None,
+    no_provision: bool,
+    backend: str | None,
 ) -> None:
     """Deploy the scenario FILE as a range and configure it, or repair it if it runs.
 
@@ -54,7 +85,8 @@ def up(
     from range.lifecycle import up as range_up
     from range.scenario.loader import load
 
-    loaded = load(file, app.settings.root)
+    settings = _settings(app, backend)
+    loaded = load(file, settings.root)
     with _progress(app) as progress:
         task = progress.add_task("deploying", total=None, last="")
         tasks = progress.add_task("configuring", total=None, last="", start=False)
@@ -70,11 +102,11 @@ def up(
             progress.update(tasks, advance=1, last=f"{host}: {name}"[:60])
 
         if no_provision:
-            result = range_up(app.settings, app.engine, loaded, name, copies, step, on_plan=planned)
+            result = range_up(settings, app.engine, loaded, name, copies, step, on_plan=planned)
             plan, report = result.plan, result.report
         else:
             deployment = deploy(
-                app.settings, app.engine, loaded, name, copies,
+                settings, app.engine, loaded, name, copies,
                 on_apply=step, on_task=configuring, on_plan=planned,
             )  # fmt: skip
             plan, report = deployment.plan, deployment.applied
@@ -87,15 +119,19 @@ def up(
 
 @click.command()
 @click.argument("name")
+@_backend_option
 @click.pass_obj
-def down(app: AppContext, name: str) -> None:
+def down(app: AppContext, name: str, backend: str | None) -> None:
     """Remove every container, network and volume of range NAME."""
     from range.lifecycle import down as range_down
 
     with _progress(app) as progress:
         task = progress.add_task("removing", total=None, last="")
         removed = range_down(
-            app.settings, app.engine, name, lambda m: progress.update(task, advance=1, last=m)
+            _settings(app, backend, name),
+            app.engine,
+            name,
+            lambda m: progress.update(task, advance=1, last=m),
         )
     app.console.print(f"range [bold]{name}[/bold] is down: {removed} objects removed")
 
@@ -143,15 +179,16 @@ def _show_ranges(app: AppContext, as_json: bool) -> None:
 @click.command()
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_backend_option
 @click.pass_obj
-def status(app: AppContext, name: str | None, as_json: bool) -> None:
+def status(app: AppContext, name: str | None, as_json: bool, backend: str | None) -> None:
     """Hosts of range NAME per copy: state, health, addresses (no NAME: every range)."""
     from range.lifecycle import status as range_status
 
     if name is None:
         _show_ranges(app, as_json)
         return
-    found = range_status(app.settings, app.engine, name)
+    found = range_status(_settings(app, backend, name), app.engine, name)
     if as_json:
         hosts = [
             {
@@ -161,6 +198,7 @@ def status(app: AppContext, name: str | None, as_json: bool) -> None:
                 "state": h.state,
                 "health": h.health,
                 "addresses": h.addresses,
+                "node": h.node,
             }
             for h in found.hosts
         ]
@@ -172,11 +210,13 @@ def status(app: AppContext, name: str | None, as_json: bool) -> None:
         app.console.print(f"[red]last error:[/red] {record.error}")
     for copy in sorted({h.copy for h in found.hosts}):
         title = "shared" if copy == 0 else f"copy {copy}"
-        table = Table("host", "state", "health", "addresses", title=title)
+        nodes = any(h.node for h in found.hosts)  # a swarm range: show where each host runs
+        table = Table("host", "state", "health", "addresses", *(["node"] * nodes), title=title)
         for h in (h for h in found.hosts if h.copy == copy):
             color = "green" if h.state == "running" else "red"
             addresses = ", ".join(f"{a} ({n})" for n, a in sorted(h.addresses.items()))
-            table.add_row(h.host, f"[{color}]{h.state}[/{color}]", h.health, addresses)
+            where = [h.node] if nodes else []
+            table.add_row(h.host, f"[{color}]{h.state}[/{color}]", h.health, addresses, *where)
         app.console.print(table)
 
 
@@ -199,15 +239,16 @@ def _verify_table(results: list[ProbeResult]) -> Table:
 
 @click.command()
 @click.argument("name")
+@_backend_option
 @click.pass_obj
-def verify(app: AppContext, name: str) -> None:
+def verify(app: AppContext, name: str, backend: str | None) -> None:
     """Probe range NAME from inside its containers; exit 1 if reachability differs from plan."""
     from range.lifecycle import verify as range_verify
 
     with _progress(app) as progress:
         task = progress.add_task("probing", total=None, last="")
         results = range_verify(
-            app.settings,
+            _settings(app, backend, name),
             app.engine,
             name,
             lambda r: progress.update(task, advance=1, last=f"{r.source} -> {r.address}"),
@@ -224,8 +265,9 @@ def verify(app: AppContext, name: str) -> None:
 @click.argument("name")
 @click.argument("host")
 @click.option("--copy", "copy", type=int, help="Copy number [default: 1, or the shared host].")
+@_backend_option
 @click.pass_obj
-def reset(app: AppContext, name: str, host: str, copy: int | None) -> None:
+def reset(app: AppContext, name: str, host: str, copy: int | None, backend: str | None) -> None:
     """Recreate HOST of range NAME fresh from its image, and configure it again."""
     from cyberrange.compose import reprovision_after_reset
     from range.errors import NotFoundError
@@ -242,7 +284,8 @@ def reset(app: AppContext, name: str, host: str, copy: int | None) -> None:
     else:
         loaded = load(Path(record.scenario_path), app.settings.root)
         after = reprovision_after_reset(app.settings, app.engine, loaded, exercise)
-    container = range_reset(app.settings, app.engine, name, host, copy, after=after)
+    settings = _settings(app, backend, name)
+    container = range_reset(settings, app.engine, name, host, copy, after=after)
     app.console.print(f"{container.host} (copy {container.copy}) recreated as {container.name}")
 
 
@@ -250,12 +293,14 @@ def reset(app: AppContext, name: str, host: str, copy: int | None) -> None:
 @click.argument("name")
 @click.argument("host")
 @click.option("--copy", "copy", type=int, help="Copy number [default: 1, or the shared host].")
+@_backend_option
 @click.pass_obj
-def shell(app: AppContext, name: str, host: str, copy: int | None) -> None:
+def shell(app: AppContext, name: str, host: str, copy: int | None, backend: str | None) -> None:
     """Open an interactive shell in HOST of range NAME."""
     from range.lifecycle import shell_argv
 
-    argv = shell_argv(app.settings, app.engine, name, host, copy, sys.stdin.isatty())
+    settings = _settings(app, backend, name)
+    argv = shell_argv(settings, app.engine, name, host, copy, sys.stdin.isatty())
     os.execvp(argv[0], argv)  # noqa: S606 (an argument list; the shell owns the terminal)
 
 

@@ -20,8 +20,14 @@ def _docker() -> Backend:
     return DockerBackend()
 
 
+def _swarm() -> Backend:
+    from range.backends.swarm import SwarmBackend
+
+    return SwarmBackend()
+
+
 def backend_factories() -> dict[str, Callable[[], Backend]]:
-    return {"docker": _docker}
+    return {"docker": _docker, "swarm": _swarm}
 
 
 def get_backend(settings: Settings) -> Backend:
