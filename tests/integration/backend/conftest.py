@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +16,25 @@ from range.config import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# Backends that must pass the generic contract suite; a Swarm backend adds "swarm".
-CONTRACT_BACKENDS = ["docker"]
+# Backends that must pass the generic contract suite.
+CONTRACT_BACKENDS = ["docker", "swarm"]
+SWARM_TESTS = Path(__file__).resolve().parents[1] / "swarm"
+
+
+@pytest.fixture(scope="session")
+def swarm_manager(docker_engine: None) -> Iterator[None]:
+    """A single-node swarm on this engine (tests/integration/swarm/swarm_session.py)."""
+    sys.path.insert(0, str(SWARM_TESTS))
+    from swarm_session import single_node_swarm  # type: ignore[import-not-found]
+
+    with single_node_swarm():
+        yield
 
 
 @pytest.fixture(params=CONTRACT_BACKENDS)
 def backend_name(request: pytest.FixtureRequest, docker_engine: None) -> str:
+    if request.param == "swarm":
+        request.getfixturevalue("swarm_manager")
     return str(request.param)
 
 
