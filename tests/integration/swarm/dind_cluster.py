@@ -14,7 +14,9 @@ the Swarm backend reaches workers.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +28,7 @@ CONTEXT = Path(__file__).resolve().parent / "dind"
 NETWORK = "h11sw-nodes"
 SUBNET = "100.64.90.0/24"
 LABEL = "cyberrange.range=h11sw-nodes"
+LOCK = Path(tempfile.gettempdir()) / "cyberrange-test-dind-swarm.lock"
 POOL = "10.98.0.0/16"  # the nodes' swarm pool: nothing outside the nodes sees it
 NODES = (
     ("h11sw-node1", "100.64.90.11"),
@@ -118,15 +121,20 @@ def _form_swarm(urls: dict[str, str]) -> None:
 
 @contextmanager
 def dind_swarm() -> Iterator[Cluster]:
-    """Build the node image, start three nodes, form the swarm; remove it all afterwards."""
-    docker("build", "-q", "-t", IMAGE, str(CONTEXT))
-    remove_cluster()  # leftovers of an interrupted run
-    docker("network", "create", "--subnet", SUBNET, "--label", LABEL, NETWORK)
-    try:
-        urls = {name: _start(name, address) for name, address in NODES}
-        for url in urls.values():
-            _wait(url)
-        _form_swarm(urls)
-        yield Cluster(manager_url=urls[NODES[0][0]], urls=urls)
-    finally:
-        remove_cluster()
+    """Build the node image, start three nodes, form the swarm; remove it all afterwards.
+
+    Test sessions running at once take turns (the nodes' names and addresses are fixed).
+    """
+    with LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        docker("build", "-q", "-t", IMAGE, str(CONTEXT))
+        remove_cluster()  # leftovers of an interrupted run
+        docker("network", "create", "--subnet", SUBNET, "--label", LABEL, NETWORK)
+        try:
+            urls = {name: _start(name, address) for name, address in NODES}
+            for url in urls.values():
+                _wait(url)
+            _form_swarm(urls)
+            yield Cluster(manager_url=urls[NODES[0][0]], urls=urls)
+        finally:
+            remove_cluster()

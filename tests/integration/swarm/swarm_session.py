@@ -8,13 +8,20 @@ swarm-scoped objects (overlays, services); bridge networks of others stay.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 PREFIX = "h11sw"
 SWARM_POOL = "10.99.0.0/16"
+# Test sessions may run at once (a developer's and CI's): each holds LOCK shared
+# while it uses the swarm; MARK says a test session (not a person) made it.
+LOCK = Path(tempfile.gettempdir()) / "cyberrange-test-swarm.lock"
+MARK = Path(tempfile.gettempdir()) / "cyberrange-test-swarm.made"
 
 
 def docker(*args: str, check: bool = True) -> str:
@@ -31,19 +38,34 @@ def swarm_state() -> str:
 
 @contextmanager
 def single_node_swarm() -> Iterator[None]:
-    """`swarm init` when the engine is not in a swarm; `swarm leave --force` at the end then."""
-    if swarm_state() == "active":
-        yield  # someone else's swarm (or one left by a developer): leave it alone
-        return
-    docker(
-        "swarm", "init",
-        "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377",
-        "--default-addr-pool", SWARM_POOL, "--default-addr-pool-mask-length", "24",
-    )  # fmt: skip
+    """`swarm init` when the engine is in no swarm; the last test session out leaves it."""
+    with LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        if swarm_state() != "active":
+            fcntl.flock(handle, fcntl.LOCK_EX)  # one session makes it, the others wait
+            if swarm_state() != "active":
+                docker(
+                    "swarm", "init",
+                    "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:2377",
+                    "--default-addr-pool", SWARM_POOL, "--default-addr-pool-mask-length", "24",
+                )  # fmt: skip
+                MARK.write_text("made by a test session\n")
+            fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            _leave_if_last(handle.fileno())
+
+
+def _leave_if_last(fd: int) -> None:
+    """Leave a swarm the tests made once no other session uses it (someone else's stays)."""
     try:
-        yield
-    finally:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # another session still uses it: it leaves when it ends
+    if MARK.exists():
         docker("swarm", "leave", "--force", check=False)
+        MARK.unlink()
 
 
 def bridge_networks() -> set[str]:
