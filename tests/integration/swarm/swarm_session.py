@@ -65,6 +65,7 @@ def _leave_if_last(fd: int) -> None:
         return  # another session still uses it: it leaves when it ends
     if MARK.exists():
         docker("swarm", "leave", "--force", check=False)
+        docker("network", "rm", "docker_gwbridge", check=False)  # swarm made it; rm if unused
         MARK.unlink()
 
 
