@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy.engine import Engine
 
@@ -24,14 +25,21 @@ def build_checks(
 ) -> TickChecks:
     """Checks of every service of every copy, run from each copy's checker container."""
     from range.backends.exec_session import DockerSessions
-    from scoring.checkers.sessions import AgentSessions
+    from scoring.checkers.sessions import AgentSessions, SessionOpener
     from scoring.checkers.targets import load_scripts, service_targets
 
     if plan.copies != scenario.copy_count():
         scenario = scenario.with_copies(plan.copies)
     backend = get_backend(settings)
-    # Long-lived agent sessions (one exec per checker container) on the Docker engine.
-    sessions = AgentSessions(DockerSessions()) if backend.name == "docker" else None
+    # Long-lived agent sessions (one exec per checker container): the Docker engine's
+    # own `docker exec -i`, or a backend that opens them on the right node (swarm).
+    opener = getattr(backend, "open_session", None)
+    if backend.name == "docker":
+        sessions: AgentSessions | None = AgentSessions(DockerSessions())
+    elif opener is not None:
+        sessions = AgentSessions(cast(SessionOpener, backend))
+    else:
+        sessions = None
     scripts = load_scripts(scenario, scenario_path.parent, settings.root)
     targets = service_targets(plan, scenario)
     return TickChecks(engine, backend, plan.range, targets, scripts, timeout, workers, sessions)
