@@ -86,7 +86,8 @@ def test_home_page_lists_products_on_port_80(web: Container) -> None:
     page = client(web, "home")
     assert page["status"] == 200
     assert "Hardware security key" in page["body"]
-    assert web.port_open(22), "the web image is a target: sshd runs too"
+    # the web image is a target: sshd runs too (its host keys are made at first start)
+    wait_for(lambda: web.port_open(22), what="sshd on port 22 of the web image")
 
 
 def test_shop_runs_as_unprivileged_user(web: Container) -> None:
