@@ -86,8 +86,8 @@ def test_ruleset_has_policy_established_first_and_rules_in_their_chains() -> Non
 
 
 def test_ruleset_is_valid_nftables_syntax() -> None:
-    if shutil.which("nft") is None:
-        pytest.skip("nft (the nftables package) is not installed")
+    # scripts/ensure-system installs nftables; its absence is a setup error, not a skip
+    assert shutil.which("nft") is not None, "nft missing: run ./scripts/test (installs nftables)"
     checked = subprocess.run(
         ["nft", "--check", "-f", "-"], input=nft_ruleset(GW), capture_output=True, text=True
     )
