@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from range import lifecycle
+from range.backends import get_backend
 from range.backends.base import ApplyReport, ProgressCallback
 from range.config import Settings
 from range.plan import ContainerPlan, Plan
@@ -62,23 +63,32 @@ def deploy(
     Idempotent: running it again after a crash converges (apply repairs, the
     exercise is reused, Ansible's roles are idempotent).
     """
-    result = lifecycle.up(settings, engine, loaded, name, copies, on_apply, on_plan=on_plan)
+    backend = get_backend(settings)
+    result = lifecycle.up(
+        settings, engine, loaded, name, copies, on_apply, on_plan=on_plan, backend=backend
+    )
     plan = result.plan
     exercise = create_exercise(
         engine, plan.range, plan.range, loaded.scenario, str(loaded.path), plan.copies
     )
     flags = objective_flags(exercise, plan, loaded.scenario)
-    report = provision(plan, loaded, settings, flags, progress=on_task)
+    where = backend.engine_args(plan.range)
+    report = provision(plan, loaded, settings, flags, progress=on_task, engine_args=where)
     return Deployment(plan, result.report, exercise, report)
 
 
 def reprovision_after_reset(
     settings: Settings, engine: Engine, loaded: LoadedScenario, exercise: Exercise
 ) -> Callable[[Plan, ContainerPlan], None]:
-    """The `after` hook of lifecycle.reset: configure the recreated host again."""
+    """The `after` hook of lifecycle.reset: configure the recreated host again.
+
+    `settings` name the range's backend: the new container may be on another node.
+    """
 
     def after(plan: Plan, container: ContainerPlan) -> None:
         flags = objective_flags(exercise, plan, loaded.scenario)
-        provision(plan, loaded, settings, flags, hosts={(container.host, container.copy)})
+        where = get_backend(settings).engine_args(plan.range)
+        hosts = {(container.host, container.copy)}
+        provision(plan, loaded, settings, flags, hosts=hosts, engine_args=where)
 
     return after

@@ -277,14 +277,14 @@ def reset(app: AppContext, name: str, host: str, copy: int | None, backend: str 
     from scoring.exercise import get_exercise
 
     record = get_record(app.engine, name)
+    settings = _settings(app, backend, name)
     try:
         exercise = get_exercise(app.engine, name)
     except NotFoundError:  # deployed with --no-provision: nothing to configure
         after = None
     else:
         loaded = load(Path(record.scenario_path), app.settings.root)
-        after = reprovision_after_reset(app.settings, app.engine, loaded, exercise)
-    settings = _settings(app, backend, name)
+        after = reprovision_after_reset(settings, app.engine, loaded, exercise)
     container = range_reset(settings, app.engine, name, host, copy, after=after)
     app.console.print(f"{container.host} (copy {container.copy}) recreated as {container.name}")
 

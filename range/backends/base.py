@@ -73,3 +73,10 @@ class Backend(Protocol):
 
     def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
         """The argument list that opens an interactive shell in a container (for execvp)."""
+
+    def engine_args(self, range_name: str) -> dict[str, list[str]]:
+        """Container -> the `docker` options that reach the engine running it.
+
+        Containers on the default engine are left out; Ansible's docker
+        connection passes these on (a swarm's hosts live on several engines).
+        """

@@ -296,6 +296,10 @@ class DockerBackend:
     def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
         return self.engine.argv(["exec", "-it" if tty else "-i", container, "bash", "-l"])
 
+    def engine_args(self, range_name: str) -> dict[str, list[str]]:
+        args = self.engine.global_args()
+        return {h.container: args for h in self.status(range_name)} if args else {}
+
 
 def _text(data: bytes | str | None) -> str:
     if data is None:

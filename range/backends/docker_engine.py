@@ -81,6 +81,10 @@ class DockerEngine:
         """The full command line of `docker ARGS` under this client's configuration."""
         return [str(part) for part in self.client.client_config.docker_cmd] + list(args)
 
+    def global_args(self) -> list[str]:
+        """The options after `docker` that pick this engine (e.g. --host URL); [] by default."""
+        return self.argv([])[1:]
+
     def call(self, what: str, function: Any, *args: Any, **kwargs: Any) -> Any:
         """Call a python-on-whales function, translating its exceptions."""
         try:

@@ -380,12 +380,11 @@ class SwarmBackend:
         engine = self.engines.engine(self.locate(range_name, container))
         return ProcessSession(docker_argv(engine, "exec", "-i", container, *argv))
 
-    def docker_host_of(self, range_name: str, container: str) -> str | None:
-        """The engine address Ansible's docker connection needs (None: the default engine)."""
-        node = self.locate(range_name, container)
-        if node.is_self:
-            return self.manager.client.client_config.host
-        return node.engine_url
+    def engine_args(self, range_name: str) -> dict[str, list[str]]:
+        """Each container's node engine options (none for the manager's own node)."""
+        found = find_containers(self.nodes(), self.engines, range_name)
+        args = {f.name: self.engines.engine(f.node).global_args() for f in found}
+        return {name: options for name, options in args.items() if options}
 
 
 def _attach_timeout(error: BackendError) -> bool:

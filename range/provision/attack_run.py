@@ -87,16 +87,19 @@ def run_attack_playbook(
     limit: str,
     extravars: Mapping[str, Any],
     on_task: TaskCallback | None = None,
+    engine_args: Callable[[], Mapping[str, Sequence[str]]] | None = None,
 ) -> list[TaskOutcome]:
     """Run `playbook` on the container named `limit`; returns every task's outcome.
 
     Runs may go on in parallel (each gets its own private directory).
+    `engine_args` is asked only when the inventory must be written anew.
     """
     import ansible_runner  # heavy import, only when attacking
 
     inventory = inventory_path(settings, plan.range)
     if not inventory.exists():
-        write_inventory(inventory, build_inventory(plan, source, {}))
+        where = engine_args() if engine_args else None
+        write_inventory(inventory, build_inventory(plan, source, {}, where))
     private = settings.data_dir / "attacks" / plan.range / uuid.uuid4().hex[:12]
     files = RunFiles.prepare(private, inventory, extravars, forks=5)
     files = dataclasses.replace(files, playbook=playbook)
@@ -152,6 +155,9 @@ class RangeSteps:
         extravars: dict[str, Any],
         on_task: TaskCallback | None = None,
     ) -> list[TaskOutcome]:
+        def where() -> dict[str, list[str]]:
+            return self.backend.engine_args(self.plan.range)
+
         return run_attack_playbook(
-            self.plan, self.source, self.settings, playbook, container, extravars, on_task
+            self.plan, self.source, self.settings, playbook, container, extravars, on_task, where
         )

@@ -10,7 +10,7 @@ No secret goes into this file: flag values travel separately (see runner).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -198,11 +198,38 @@ def _groups(plan: Plan, scenario: Scenario) -> dict[str, list[str]]:
     return groups
 
 
+def connection_vars(container: str, engine_args: Sequence[str]) -> dict[str, str]:
+    """How Ansible's docker connection reaches a container on another engine.
+
+    The plugin splits `ansible_docker_extra_args` on spaces, so an option
+    holding one would be cut in two: refuse it rather than run on the wrong engine.
+    """
+    if not engine_args:
+        return {}
+    if any(not part or " " in part for part in engine_args):
+        raise ProvisionError(
+            container, "write inventory", f"engine option with a space: {list(engine_args)}"
+        )
+    return {"ansible_docker_extra_args": " ".join(engine_args)}
+
+
 def build_inventory(
-    plan: Plan, source: ScenarioSource, roles: dict[str, list[str]]
+    plan: Plan,
+    source: ScenarioSource,
+    roles: dict[str, list[str]],
+    engine_args: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The inventory as data; `roles` maps container name -> resolved role paths."""
-    hosts = {c.name: host_vars(plan, source, c, roles.get(c.name, [])) for c in plan.containers}
+    """The inventory as data; `roles` maps container name -> resolved role paths.
+
+    `engine_args` (container -> docker options) points hosts on other engines
+    (swarm nodes) at their engine; the rest use the default one.
+    """
+    engines = engine_args or {}
+    hosts = {
+        c.name: host_vars(plan, source, c, roles.get(c.name, []))
+        | connection_vars(c.name, engines.get(c.name, ()))
+        for c in plan.containers
+    }
     children = {
         name: {"hosts": dict.fromkeys(members)}
         for name, members in sorted(_groups(plan, source.scenario).items())

@@ -7,6 +7,7 @@ imports `scoring`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +78,14 @@ def prepare(
     settings: Settings,
     flag_values: FlagValues,
     hosts: HostSelection | None = None,
+    engine_args: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[RunFiles, list[str]]:
     """Write inventory, playbook, config and secrets; returns them and the run's hosts."""
     settings.ensure_data_dir()
     containers = select(plan, hosts)
     every = resolve_steps(source, plan.containers, settings)
-    inventory = write_inventory(
-        inventory_path(settings, plan.range), build_inventory(plan, source, every.roles)
-    )
+    data = build_inventory(plan, source, every.roles, engine_args)
+    inventory = write_inventory(inventory_path(settings, plan.range), data)
     plays = build_playbook(plan, source, containers, every)
     members = playbook_hosts(plays)
     extravars: dict[str, Any] = {FLAGS_VAR: flag_extravars(source, containers, flag_values)}
@@ -101,13 +102,15 @@ def provision(
     flag_values: FlagValues,
     hosts: HostSelection | None = None,
     progress: ProvisionProgress | None = None,
+    engine_args: Mapping[str, Sequence[str]] | None = None,
 ) -> ProvisionReport:
     """Configure the range's hosts (all, or `hosts`) and plant their objective flags.
 
     Raises ProvisionError(host, task, message) on the first failed task; the
     range is left as it is, so running the same call again continues the job.
+    `engine_args` is the backend's `engine_args(range)`: where each host runs.
     """
-    files, members = prepare(plan, source, settings, flag_values, hosts)
+    files, members = prepare(plan, source, settings, flag_values, hosts, engine_args)
     log = log_path(settings, plan.range)
     if not members:
         return ProvisionReport(plan.range, (), inventory=files.inventory, log=log)

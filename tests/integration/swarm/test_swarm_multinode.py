@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -76,10 +75,13 @@ def test_copies_spread_over_the_nodes_verify_and_leave_nothing(
     assert manager.labeled("network", plan.range) == []
 
 
-def test_bundled_scenario_runs_verifies_and_goes_from_the_cli(
+def test_bundled_scenario_is_provisioned_on_every_node_from_the_cli(
     cluster: Cluster, manager: DockerEngine, tmp_path: Path
 ) -> None:
-    """`cyberrange up/verify/down` with CYBERRANGE_BACKEND=swarm and DOCKER_HOST at a manager."""
+    """`cyberrange up/verify/reset/down` with CYBERRANGE_BACKEND=swarm, DOCKER_HOST at a manager.
+
+    `up` runs Ansible too: hosts on the workers are reached through their node's engine.
+    """
     env = {
         **os.environ,
         "DOCKER_HOST": cluster.manager_url,
@@ -93,20 +95,35 @@ def test_bundled_scenario_runs_verifies_and_goes_from_the_cli(
             [*cli, *args], env=env, capture_output=True, text=True, timeout=1200, check=False
         )
 
+    backend = SwarmBackend(manager)
     scenario = str(ROOT / "scenarios" / "hello-range" / "scenario.yaml")
     try:
-        # Ansible's docker connection is not yet told each host's node (see docs/swarm.md).
-        up = run("up", scenario, "--copies", "3", "--no-provision")
-        assert up.returncode == 0, up.stderr
-        placed = json.loads(run("cluster", "status", "--json").stdout)
-        nodes_with_copies = {
-            n["hostname"] for n in placed if any(c["range"] == "hello-range" for c in n["copies"])
-        }
-        assert len(nodes_with_copies) == 3, placed
+        up = run("up", scenario, "--copies", "3")
+        assert up.returncode == 0, up.stdout + up.stderr
+        boxes = {h.copy: h for h in backend.status("hello-range") if h.host == "box"}
+        assert len({h.node for h in boxes.values()}) == 3, boxes  # one copy per node
+        flags = {copy: read_flag(backend, h.container) for copy, h in boxes.items()}
+        assert len(set(flags.values())) == 3, flags  # each copy's own signed flag
+        assert all(f.startswith("FLAG{") for f in flags.values()), flags
+        inventory = (ROOT / "inventories" / "hello-range.yml").read_text()
+        assert inventory.count("ansible_docker_extra_args: --host tcp://") >= 4  # 2 workers
         verify = run("verify", "hello-range")
         assert verify.returncode == 0, verify.stdout + verify.stderr
+
+        manager_node = next(n.hostname for n in backend.nodes() if n.is_self)
+        copy, box = next((c, h) for c, h in boxes.items() if h.node != manager_node)
+        backend.exec("hello-range", box.container, ["rm", "/root/flag.txt"])
+        reset = run("reset", "hello-range", "box", "--copy", str(copy))
+        assert reset.returncode == 0, reset.stdout + reset.stderr
+        assert read_flag(backend, box.container) == flags[copy]  # planted again, on the worker
     finally:
         down = run("down", "hello-range")
     assert down.returncode == 0, down.stderr
-    assert SwarmBackend(manager).status("hello-range") == []
+    assert backend.status("hello-range") == []
     assert manager.labeled("network", "hello-range") == []
+
+
+def read_flag(backend: SwarmBackend, container: str) -> str:
+    result = backend.exec("hello-range", container, ["cat", "/root/flag.txt"], timeout=30)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.strip()

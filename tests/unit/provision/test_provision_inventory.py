@@ -121,3 +121,21 @@ def test_failure_message_uses_ansible_words() -> None:
     looped = {"msg": "One or more items failed", "results": [{"failed": True, "msg": "boom"}]}
     assert failure_message(looped) == "One or more items failed; boom"
     assert failure_message({}) == "task failed (no message from Ansible)"
+
+
+def test_hosts_on_other_engines_get_their_engine_options(unit_settings: Settings) -> None:
+    loaded = load(DMZ, ROOT)
+    plan = make_plan(loaded.scenario, "dmz-unit")
+    where = {"dmz-unit-c2-web": ["--host", "tcp://10.9.0.3:2375"]}
+    files, _ = prepare(plan, loaded, unit_settings, values_for(plan, loaded), engine_args=where)
+    hosts = yaml.safe_load(files.inventory.read_text())["all"]["hosts"]
+    assert hosts["dmz-unit-c2-web"]["ansible_docker_extra_args"] == "--host tcp://10.9.0.3:2375"
+    assert "ansible_docker_extra_args" not in hosts["dmz-unit-c1-web"]  # the default engine
+
+
+def test_an_engine_option_with_a_space_is_refused(unit_settings: Settings) -> None:
+    loaded = load(DMZ, ROOT)
+    plan = make_plan(loaded.scenario, "dmz-unit")
+    where = {"dmz-unit-c1-web": ["--config", "/my dir"]}
+    with pytest.raises(ProvisionError, match="space"):
+        prepare(plan, loaded, unit_settings, values_for(plan, loaded), engine_args=where)
