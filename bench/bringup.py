@@ -8,6 +8,10 @@ The engine does more than the baseline (routes, router firewalls, labels
 compared by plan hash, state in the database); the target is within 1.25x.
 
     .venv/bin/python bench/bringup.py [--copies 5] [--rounds 2] [--workers 8]
+    .venv/bin/python bench/bringup.py --swarm [--copies 5] [--rounds 2]
+
+`--swarm` runs bench/bringup_swarm.py: the same plan on the Docker and the
+Swarm backend, with the swarm/docker ratio.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -101,10 +106,17 @@ def count_labeled(label: str) -> int:
 
 
 def main() -> None:
+    if "--swarm" in sys.argv[1:]:
+        import bringup_swarm  # type: ignore[import-not-found]
+
+        sys.argv.remove("--swarm")
+        bringup_swarm.main()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="engine parallelism")
+    parser.add_argument("--swarm", action="store_true", help="Docker vs Swarm backend instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bringup-") as tmp:
         work = Path(tmp)
