@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -29,6 +30,9 @@ _RETRIES = 20
 
 # (exercise name or None, actor, action, details): what upper layers call.
 AuditSink = Callable[[str | None, str, str, dict[str, Any]], None]
+
+# (actor, action, details): one entry to append inside a caller's transaction.
+AuditItem = tuple[str, str, dict[str, Any]]
 
 
 def canonical(value: Any) -> str:
@@ -76,6 +80,40 @@ def _append_once(engine: Engine, chain: str, actor: str, action: str,
         session.commit()
         session.refresh(entry)
         return entry
+
+
+def append_many_on(conn: Connection, exercise_name: str | None, items: list[AuditItem]) -> int:
+    """Append entries in the caller's (writing) transaction; returns the last seq.
+
+    They commit or roll back with what they record (e.g. the submissions of a
+    group commit). On PostgreSQL a transaction-scoped advisory lock per chain
+    makes concurrent appenders wait instead of colliding on the sequence number;
+    on SQLite the write transaction already excludes every other writer.
+    """
+    chain = exercise_name or GLOBAL_CHAIN
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(chain.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    table = AuditEntry.__table__  # type: ignore[attr-defined]
+    head = conn.execute(
+        table.select().with_only_columns(table.c.seq, table.c.hash)
+        .where(table.c.chain == chain).order_by(table.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+    rows = []
+    for actor, action, details in items:
+        if not actor or not action:
+            raise RecordError("an audit entry needs an actor and an action")
+        clean: dict[str, Any] = json.loads(canonical(details))
+        seq += 1
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        digest = entry_hash(prev, chain, seq, at, actor, action, clean)
+        rows.append({"chain": chain, "seq": seq, "at": at, "actor": actor, "action": action,
+                     "details": clean, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if rows:
+        conn.execute(table.insert(), rows)
+    return seq
 
 
 def make_sink(engine: Engine) -> AuditSink:

@@ -17,7 +17,7 @@ That constraint, not this code, is what makes exactly one capture win.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from range.db import write_transaction
 from range.scenario.models import Role, Scenario
 from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
 from scoring.formulas.base import Catalog, flag_catalog
@@ -63,6 +64,19 @@ class SubmissionResult:
     flag: str
     answer: Answer
     message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRequest:
+    """One team's batch of flags, as one caller sent it."""
+
+    team: str
+    flags: Sequence[str]
+    actor: str | None = None
+
+
+# Runs inside a group commit's transaction with each request and its answers.
+AlsoWrite = Callable[[Connection, list[tuple[SubmitRequest, list[SubmissionResult]]]], None]
 
 
 @dataclass(slots=True)
@@ -108,25 +122,52 @@ class Submitter:
         self, team: str, flags: Sequence[str], actor: str | None = None
     ) -> list[SubmissionResult]:
         """Answer each flag (same order); every answer is committed before returning."""
+        return self.submit_many([SubmitRequest(team, tuple(flags), actor)])[0]
+
+    def submit_many(
+        self, requests: Sequence[SubmitRequest], also_write: AlsoWrite | None = None
+    ) -> list[list[SubmissionResult]]:
+        """Answer several teams' batches in one write transaction (a group commit).
+
+        `also_write(conn, answers)` runs in that transaction with every
+        request's answers, so what it writes (the audit entries) commits with them.
+        """
         with self.engine.connect() as conn:
             state, tick = self._state(conn)
-        verdicts = self._verify(team, flags, state, tick)
-        accepted = {f"capture:{team}:{v.flag}": v for v in verdicts if v.answer is Answer.ACCEPTED}
+        batches = [self._verify(r.team, r.flags, state, tick) for r in requests]
+        accepted: dict[str, tuple[SubmitRequest, _Verdict]] = {}
+        for request, verdicts in zip(requests, batches, strict=True):
+            for verdict in verdicts:
+                if verdict.answer is not Answer.ACCEPTED:
+                    continue
+                key = f"capture:{request.team}:{verdict.flag}"
+                if key in accepted:  # the same team sent it twice at once
+                    verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
+                else:
+                    accepted[key] = (request, verdict)
         for key in self._existing(list(accepted)):
-            verdict = accepted.pop(key)
+            verdict = accepted.pop(key)[1]
             verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
         now = utcnow()
         captures = [
-            self._capture_row(team, tick, v, key, actor, now) for key, v in accepted.items()
+            self._capture_row(r.team, tick, v, key, r.actor, now)
+            for key, (r, v) in accepted.items()
         ]
-        answers = [self._answer_row(team, tick, v, actor, now) for v in verdicts]
+        flat = [(r, v) for r, verdicts in zip(requests, batches, strict=True) for v in verdicts]
+        answers = [self._answer_row(r.team, tick, v, r.actor, now) for r, v in flat]
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 self._insert(conn, captures)
                 self._insert(conn, answers)
-        except IntegrityError:
-            self._replay(verdicts, accepted, captures, answers)
-        return [SubmissionResult(v.flag, v.answer, v.message) for v in verdicts]
+                if also_write is not None:
+                    also_write(conn, _answered(requests, batches))
+        except IntegrityError:  # another process recorded one of these captures first
+            verdicts = [v for _, v in flat]
+            self._replay(verdicts, {k: v for k, (_, v) in accepted.items()}, captures, answers)
+            if also_write is not None:
+                with write_transaction(self.engine) as conn:
+                    also_write(conn, _answered(requests, batches))
+        return [[SubmissionResult(v.flag, v.answer, v.message) for v in b] for b in batches]
 
     def _state(self, conn: Connection) -> tuple[ExerciseState, int]:
         table = Exercise.__table__  # type: ignore[attr-defined]
@@ -285,9 +326,19 @@ class Submitter:
         cache_key = (tick, kind, team, actor, now)
         template = self._templates.get(cache_key)
         if template is None:
-            self._templates = {}  # keep only the current batch's templates
+            if len(self._templates) > 256:  # keep only recent batches' templates
+                self._templates = {}
             template = fact_row(
                 self.exercise_id, tick, kind, team=team, actor=actor or team, created_at=now
             )
             self._templates[cache_key] = template
         return dict(template)
+
+
+def _answered(
+    requests: Sequence[SubmitRequest], batches: list[list[_Verdict]]
+) -> list[tuple[SubmitRequest, list[SubmissionResult]]]:
+    return [
+        (request, [SubmissionResult(v.flag, v.answer, v.message) for v in verdicts])
+        for request, verdicts in zip(requests, batches, strict=True)
+    ]

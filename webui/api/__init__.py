@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from webui.api import boardcache, submitters
+from webui import submitting
+from webui.api import boardcache
 from webui.api.registry import blueprint
 
 ROUTE_MODULES = (
@@ -27,7 +28,7 @@ def blueprints() -> list[Blueprint]:
     bp = blueprint(importlib.import_module(name) for name in ROUTE_MODULES)
 
     def setup(state: Any) -> None:
-        submitters.install(state.app)
+        submitting.install(state.app)
         state.app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()
 
     bp.record_once(setup)

@@ -10,13 +10,12 @@ from flask import Response
 from sqlalchemy import select
 
 from scoring.ledger import FACT_TABLE
-from scoring.submissions import Answer
 from scoring.tables import FactKind
-from webui.api.common import READERS, caller, check_team, engine, exercise, own_team, record
+from webui.api.common import READERS, caller, check_team, engine, exercise, own_team
 from webui.api.models import FlagBatch, TeamPageQuery
 from webui.api.registry import api_route
-from webui.api.submitters import pool
 from webui.errors import ApiError
+from webui.submitting import AuditNote, pool
 
 X = "/exercises/<ex>"
 
@@ -34,11 +33,9 @@ def submit_flags(ex: str, body: FlagBatch) -> Response:
         if me.team not in submitter.teams:
             own_team(exercise(ex))  # answers 403 naming the team
     assert me.team is not None
-    with pool().writing:
-        results = submitter.submit(me.team, body.flags, actor=f"api:{me.username}")
-        counts = dict(Counter(result.answer.value for result in results))
-        record(ex, "flags.submit", {"team": me.team, "flags": len(results),
-                                    "accepted": counts.get(Answer.ACCEPTED.value, 0)})
+    note = AuditNote(me.username, "api")
+    results = pool().submit(engine(), ex, me.team, body.flags, f"api:{me.username}", note)
+    counts = dict(Counter(result.answer.value for result in results))
     answer: dict[str, Any] = {
         "team": me.team,
         "counts": counts,

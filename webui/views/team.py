@@ -14,8 +14,8 @@ from scoring.tables import Exercise, Fact, FactKind
 from webui.accounts import UserRole
 from webui.app import web_context
 from webui.auth import require
-from webui.pagekit import TEAM_ROLES, exercise, own_team, record_action, scenario_of, user
-from webui.submitting import pool
+from webui.pagekit import TEAM_ROLES, exercise, own_team, scenario_of, user
+from webui.submitting import AuditNote, pool
 
 bp = Blueprint("team", __name__)
 MAX_FLAGS_PER_FORM = 500
@@ -81,8 +81,7 @@ def submit(name: str) -> str:
         flags = split_flags(request.form.get("flags", ""))
         if flags:
             me = user().username
-            results = pool().submit(web_context().engine, found.name, team, flags, f"web:{me}")
-            accepted = sum(1 for r in results if r.answer == "accepted")
-            details = {"team": team, "flags": len(flags), "accepted": accepted}
-            record_action(found.name, "flags.submit", details)
+            note = AuditNote(me, "web")  # written with the answers, in their transaction
+            engine = web_context().engine
+            results = pool().submit(engine, found.name, team, flags, f"web:{me}", note)
     return render_template("submit.html", exercise=found, team=team, results=results)

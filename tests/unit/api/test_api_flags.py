@@ -115,3 +115,9 @@ def test_exactly_one_concurrent_submission_is_accepted(world: ApiWorld) -> None:
     with Session(world.engine) as session:
         captures = session.exec(select(Fact).where(Fact.kind == FactKind.CAPTURE)).all()
     assert sorted(str(c.data["flag"]) for c in captures) == sorted(flags)
+    # Each request's audit entry was written with its answers, by either worker,
+    # into one unbroken chain.
+    submitted = [e for e in audit.entries(world.engine, EXERCISE) if e.action == "flags.submit"]
+    assert len(submitted) == workers * len(flags)
+    assert sum(e.details["accepted"] for e in submitted) == len(flags)
+    assert audit.verify(world.engine, EXERCISE).ok
