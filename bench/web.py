@@ -2,11 +2,14 @@
 
 Seeds a temporary data directory (users, API tokens, a running dmz-breach
 exercise), starts `cyberrange serve` on a free 127.0.0.1 port and drives it
-with concurrent keep-alive clients (threads, bounded in count and time):
+with concurrent keep-alive clients (bench/webload.py: one asyncio loop, so the
+clients take little of the CPU they share with the server), after a 2 s warm-up:
 
 * single-flag submissions per second and their latency (target >= 500/s,
   p99 < 100 ms): every flag is genuine and new, so each one is verified,
-  recorded and accepted;
+  recorded and accepted. Twice: saturated (each client sends again as soon as
+  it is answered) and paced (--rate flags/s leave on schedule whatever the
+  answers do; latency counts from the scheduled time);
 * batch submissions in flags per second (target >= 10,000/s), 5,000 flags a
   request, on a second exercise;
 * scoreboard latency p50/p95 (target p95 < 100 ms), read by the teams while
@@ -17,7 +20,7 @@ with concurrent keep-alive clients (threads, bounded in count and time):
 The server's flag rate limit is lifted (CYBERRANGE_FLAG_RATE) for the run:
 the limiter has its own tests; here the code path is measured.
 
-    .venv/bin/python bench/web.py [--clients 50] [--seconds 10] [--workers 2]
+    .venv/bin/python bench/web.py [--clients 50] [--seconds 10] [--workers 2] [--rate 500]
 """
 
 from __future__ import annotations
@@ -30,17 +33,19 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+from webload import Load, Phase, Request, drive  # type: ignore[import-not-found]  # noqa: E402
 
 from range.config import Settings  # noqa: E402
 from scoring.flags import FlagCodec  # noqa: E402
@@ -127,69 +132,6 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[by
     raise SystemExit("server did not answer within 60 s")
 
 
-@dataclass
-class Phase:
-    """Latencies and unit counts of one phase, filled by many threads."""
-
-    latencies: list[float] = field(default_factory=list)
-    units: int = 0
-    errors: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, seconds: float, units: int, ok: bool) -> None:
-        with self.lock:
-            self.latencies.append(seconds)
-            self.units += units if ok else 0
-            self.errors += 0 if ok else 1
-
-
-Request = Callable[[int], tuple[str, str, bytes | None, int]]  # n → method, path, body, units
-
-
-def drive(port: int, token: str, clients: int, seconds: float, limit: int, make: Request,
-          label: str, pause: float = 0.0) -> tuple[Phase, float]:
-    """``clients`` threads, each with one keep-alive connection, until ``limit``
-    requests were sent in total or ``seconds`` passed; each client waits
-    ``pause`` seconds between its requests (0: as fast as answers come)."""
-    phase, counter, counter_lock = Phase(), iter(range(limit)), threading.Lock()
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    stop = time.monotonic() + seconds
-
-    def client() -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        while time.monotonic() < stop:
-            with counter_lock:
-                number = next(counter, None)
-            if number is None:
-                break
-            method, path, body, units = make(number)
-            started = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            response = response_of(conn)
-            phase.add(time.perf_counter() - started, units, response == 200)
-            if pause:
-                time.sleep(pause)
-        conn.close()
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(label, total=seconds)
-        began = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        while any(t.is_alive() for t in threads):
-            progress.update(task, completed=min(seconds, time.perf_counter() - began))
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - began
-    return phase, elapsed
-
-
-def response_of(conn: http.client.HTTPConnection) -> int:
-    response = conn.getresponse()
-    response.read()
-    return response.status
-
-
 def server_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of the server and its gunicorn workers so far."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -235,10 +177,9 @@ class Meter:
     port: int
     server_pid: int
 
-    def run(self, token: str, clients: int, seconds: float, limit: int, make: Request,
-            label: str, pause: float = 0.0) -> tuple[Phase, float, str]:
+    def run(self, load: Load, make: Request, label: str) -> tuple[Phase, float, str]:
         cpu, client_cpu = server_cpu_seconds(self.server_pid), time.process_time()
-        phase, elapsed = drive(self.port, token, clients, seconds, limit, make, label, pause)
+        phase, elapsed = drive(load, make, label, console)
         used = server_cpu_seconds(self.server_pid) - cpu
         requests = max(1, len(phase.latencies))
         cores = os.cpu_count() or 1
@@ -250,21 +191,33 @@ class Meter:
         return phase, elapsed, note
 
 
+def single_line(label: str, phase: Phase, elapsed: float) -> str:
+    return (f"{label}: {phase.units / elapsed:6.0f}/s  "
+            f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
+            f"p99 {percentile(phase.latencies, 0.99) * 1000:6.1f} ms  "
+            f"({phase.units} accepted, {phase.errors} errors; target >= 500/s, p99 < 100 ms)")
+
+
 def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -> None:
     meter = Meter(port, server_pid)
     single = seeded.codecs["webbench"]
+    used = [0]  # flags handed out so far: every request sends a new one
 
     def one_flag(n: int) -> tuple[str, str, bytes | None, int]:
-        body = json.dumps({"flags": list(flags_of(single, n, 1))}).encode()
+        used[0] += 1
+        body = json.dumps({"flags": list(flags_of(single, used[0], 1))}).encode()
         return "POST", "/api/v1/exercises/webbench/flags", body, 1
 
-    phase, elapsed, note = meter.run(seeded.tokens["red"], args.clients, args.seconds, 200_000,
-                                     one_flag, "single flags")
-    console.print(f"single-flag submissions: {phase.units / elapsed:8.0f}/s  "
-                  f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
-                  f"p99 {percentile(phase.latencies, 0.99) * 1000:6.1f} ms  "
-                  f"({phase.units} accepted, {phase.errors} errors; target >= 500/s, "
-                  "p99 < 100 ms)")
+    def load(role: str, seconds: float, rate: float | None = None, limit: int = 200_000) -> Load:
+        return Load(HOST, port, seeded.tokens[role], args.clients, seconds, limit, rate)
+
+    meter.run(load("red", 2.0), one_flag, "warm-up")  # workers import, caches fill
+    phase, elapsed, note = meter.run(load("red", args.seconds), one_flag, "single flags")
+    console.print(single_line("single flags (saturated)     ", phase, elapsed))
+    console.print(f"  {note}")
+    paced = load("red", args.seconds, rate=args.rate)
+    phase, elapsed, note = meter.run(paced, one_flag, f"single flags at {args.rate:g}/s")
+    console.print(single_line(f"single flags (sent {args.rate:5.0f}/s)", phase, elapsed))
     console.print(f"  {note}")
 
     batch_codec = seeded.codecs["webbatch"]
@@ -273,8 +226,8 @@ def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -
         body = json.dumps({"flags": list(flags_of(batch_codec, n * BATCH, BATCH))}).encode()
         return "POST", "/api/v1/exercises/webbatch/flags", body, BATCH
 
-    phase, elapsed, note = meter.run(seeded.tokens["red"], args.batch_clients, args.seconds,
-                                     400, batch, "batches")
+    batches = Load(HOST, port, seeded.tokens["red"], args.batch_clients, args.seconds, 400)
+    phase, elapsed, note = meter.run(batches, batch, "batches")
     console.print(f"batch submissions:       {phase.units / elapsed:8.0f} flags/s  "
                   f"p50 {percentile(phase.latencies, 0.5) * 1000:6.0f} ms a batch of {BATCH}  "
                   f"({phase.errors} errors; target >= 10,000 flags/s)")
@@ -284,11 +237,12 @@ def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -
         return "GET", "/api/v1/exercises/webbench/scoreboard", None, 1
 
     # Saturated (each client asks again as soon as it is answered), then as
-    # browsers poll it: each client every --poll seconds.
-    for role, pause in (("blue", 0.0), ("white", 0.0), ("blue", args.poll)):
-        phase, elapsed, note = meter.run(seeded.tokens[role], args.clients, args.seconds,
-                                         100_000, board, f"scoreboard ({role})", pause)
-        how = f"every {pause:g} s" if pause else "saturated"
+    # browsers poll it: each client every --poll seconds (open loop).
+    for role, poll in (("blue", 0.0), ("white", 0.0), ("blue", args.poll)):
+        rate = args.clients / poll if poll else None
+        phase, elapsed, note = meter.run(load(role, args.seconds, rate, 100_000), board,
+                                         f"scoreboard ({role})")
+        how = f"every {poll:g} s" if poll else "saturated"
         console.print(f"scoreboard ({role:5}, {how:11}): {phase.units / elapsed:6.0f}/s  "
                       f"p50 {percentile(phase.latencies, 0.5) * 1000:6.1f} ms  "
                       f"p95 {percentile(phase.latencies, 0.95) * 1000:6.1f} ms  "
@@ -305,6 +259,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--poll", type=float, default=0.5,
                         help="seconds between a polling client's scoreboard reads")
+    parser.add_argument("--rate", type=float, default=500.0,
+                        help="single flags per second sent on schedule in the paced phase")
     args = parser.parse_args()
     console.print(f"{args.clients} clients on {HOST}, {args.workers} workers "
                   f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}), "

@@ -30,11 +30,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 bp = Blueprint("auth", __name__)
 LIMITER_KEY = "cyberrange.login-limiter"
+USERS_KEY = "cyberrange.token-users"  # webui.accounts.UserCache of this app
 
 
 def init_app(app: Flask) -> None:
     # Per application, so two apps (or tests) never share counters.
     app.extensions[LIMITER_KEY] = WindowLimiter(limit=10, window_seconds=60)
+    app.extensions[USERS_KEY] = {}
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
     app.register_blueprint(bp)
@@ -45,7 +47,8 @@ def _load_user() -> None:
     g.via_token = False
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        g.user = user_for_token(web_context().engine, header.removeprefix("Bearer ").strip())
+        token = header.removeprefix("Bearer ").strip()
+        g.user = user_for_token(web_context().engine, token, current_app.extensions[USERS_KEY])
         g.via_token = g.user is not None
         return
     user_id = session.get("user_id")
