@@ -108,11 +108,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int, threads: int
+                 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CYBERRANGE_DATA_DIR": str(data_dir), "CYBERRANGE_FLAG_RATE": "1e9",
            "CYBERRANGE_FLAG_BURST": "1e9"}
     command = [str(Path(sys.executable).parent / "cyberrange"), "serve", "--host", HOST,
-               "--port", str(port), "--workers", str(workers), "--insecure-cookies"]
+               "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+               "--insecure-cookies"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -162,7 +164,7 @@ def run(args: argparse.Namespace) -> None:
         settings = Settings(data_dir=Path(tmp) / "data", root=ROOT)
         seeded = seed(settings)
         port = free_port()
-        server = start_server(settings.data_dir, port, args.workers)
+        server = start_server(settings.data_dir, port, args.workers, args.threads)
         try:
             report(args, port, seeded, server.pid)
         finally:
@@ -257,6 +259,7 @@ def main() -> None:
                         help="concurrent batch senders (each batch is 5,000 flags)")
     parser.add_argument("--seconds", type=float, default=10.0, help="time limit of each phase")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=16, help="threads per worker")
     parser.add_argument("--poll", type=float, default=0.5,
                         help="seconds between a polling client's scoreboard reads")
     parser.add_argument("--rate", type=float, default=500.0,

@@ -25,12 +25,18 @@ def web_context() -> WebContext:
     return context
 
 
+DEFAULT_LIVE_STREAMS = 8  # of a worker's 16 threads; `cyberrange serve` sets threads // 2
+
+
 def create_app(
     settings: Settings,
     engine: Engine | None = None,
     secure_cookies: bool = True,
     testing: bool = False,
+    live_streams: int = DEFAULT_LIVE_STREAMS,
 ) -> Flask:
+    """The application. `live_streams`: scoreboard event streams served at once
+    (each holds a server thread); past it, pages poll the board instead."""
     if engine is None:
         from range.db import open_engine
 
@@ -42,10 +48,13 @@ def create_app(
     app.extensions["cyberrange"] = WebContext(settings=settings, engine=engine)
     CSRFProtect(app)
 
-    from webui import auth, errors
+    from webui import auth, boardcache, boardjson, errors, submitting
 
     auth.init_app(app)
     errors.init_app(app)
+    submitting.install(app)
+    app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()
+    app.extensions[boardjson.SLOTS_KEY] = boardjson.StreamSlots(live_streams)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app

@@ -3,20 +3,41 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from scoring.exercise import get_exercise, time_left
-from scoring.ledger import FACT_TABLE
 from scoring.scoreboard import compute_scoreboard
 
 POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 STREAM_SECONDS = 300.0  # then the browser's EventSource reconnects by itself
+SLOTS_KEY = "cyberrange.stream-slots"
+RETRY_SECONDS = 30  # told to a stream refused for want of a slot
+
+
+class StreamSlots:
+    """How many live streams a worker serves at once.
+
+    A stream holds a server thread for minutes; without a bound, enough open
+    scoreboards would leave no thread for submissions. Past the bound a stream
+    is refused (503); the page then polls the board's JSON instead.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._free = threading.BoundedSemaphore(size) if size > 0 else None
+
+    def take(self) -> bool:
+        return self._free is not None and self._free.acquire(blocking=False)
+
+    def give_back(self) -> None:
+        if self._free is not None:
+            self._free.release()
 
 
 def board_payload(engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
@@ -43,17 +64,6 @@ def board_payload(engine: Engine, exercise_name: str, viewer_role: str) -> dict[
         "services": {team: dict(sorted(s.items())) for team, s in sorted(board.services.items())},
         "history": [[tick, totals] for tick, totals in board.history],
     }
-
-
-def fingerprint(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
-    """Changes whenever the board may change: a new fact or a new exercise state/tick.
-    Two cheap reads, so each open stream costs little between changes."""
-    exercise = get_exercise(engine, exercise_name)
-    with engine.connect() as conn:
-        newest = conn.execute(
-            select(func.max(FACT_TABLE.c.id)).where(FACT_TABLE.c.exercise_id == exercise.id)
-        ).scalar()
-    return (newest, str(exercise.state), exercise.current_tick, exercise.paused_at)
 
 
 def board_events(

@@ -18,12 +18,21 @@ def register(cli: click.Group) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--threads",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads per worker; half of them may hold live scoreboard streams.",
+)
 @click.option(
     "--insecure-cookies", is_flag=True, help="Allow session cookies over plain HTTP (labs only)."
 )
 @click.pass_obj
-def serve(app: AppContext, host: str, port: int, workers: int, insecure_cookies: bool) -> None:
+def serve(
+    app: AppContext, host: str, port: int, workers: int, threads: int, insecure_cookies: bool
+) -> None:
     """Serve the web UI and JSON API under gunicorn."""
     from webui.app import create_app
     from webui.server import serve as run_server
@@ -37,9 +46,14 @@ def serve(app: AppContext, host: str, port: int, workers: int, insecure_cookies:
         from range.db import open_engine
 
         import_all_tables()
-        return create_app(settings, open_engine(settings), secure_cookies=not insecure_cookies)
+        return create_app(
+            settings,
+            open_engine(settings),
+            secure_cookies=not insecure_cookies,
+            live_streams=max(1, threads // 2),  # the other half answers everything else
+        )
 
-    run_server(factory, host, port, workers=workers)
+    run_server(factory, host, port, workers=workers, threads=threads)
 
 
 @click.group()

@@ -5,12 +5,9 @@ and the OpenAPI document (/api/v1/openapi.json) are built from them."""
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from flask import Blueprint
 
-from webui import submitting
-from webui.api import boardcache
 from webui.api.registry import blueprint
 
 ROUTE_MODULES = (
@@ -25,11 +22,4 @@ ROUTE_MODULES = (
 
 
 def blueprints() -> list[Blueprint]:
-    bp = blueprint(importlib.import_module(name) for name in ROUTE_MODULES)
-
-    def setup(state: Any) -> None:
-        submitting.install(state.app)
-        state.app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()
-
-    bp.record_once(setup)
-    return [bp]
+    return [blueprint(importlib.import_module(name) for name in ROUTE_MODULES)]

@@ -12,11 +12,11 @@ from scoring.exercise import current_tick, time_left
 from scoring.exercise import transition as change_state
 from scoring.scoreboard import FULL_VIEW_ROLES, explain
 from scoring.tables import Exercise
-from webui.api.boardcache import boards
 from webui.api.common import ALL_ROLES, STAFF, caller, engine, exercise, own_team, record
 from webui.api.models import ExplainQuery
 from webui.api.registry import api_route
 from webui.app import web_context
+from webui.boardcache import boards
 from webui.errors import ApiError
 
 X = "/exercises/<ex>"

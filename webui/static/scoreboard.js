@@ -100,15 +100,37 @@
     drawChart(board);
   }
 
+  var POLL_MS = 5000;
   var data = document.getElementById("board-data");
   if (!data) { return; }
   render(JSON.parse(data.textContent));
   var url = document.getElementById("chart").getAttribute("data-events");
+  var live = document.getElementById("board-live");
+  var polling = null;
+
+  // No live stream to be had (the server's streams are all taken, or no
+  // EventSource): fetch the board's JSON every few seconds instead.
+  function poll() {
+    if (polling || !url) { return; }
+    var jsonUrl = url.replace(/\/events$/, "/scoreboard.json");
+    polling = window.setInterval(function () {
+      window.fetch(jsonUrl, {credentials: "same-origin"})
+        .then(function (answer) { return answer.ok ? answer.json() : null; })
+        .then(function (board) { if (board) { render(board); } })
+        .catch(function () {});
+    }, POLL_MS);
+  }
+
   if (window.EventSource && url) {
     var source = new EventSource(url);
-    var live = document.getElementById("board-live");
     source.addEventListener("open", function () { if (live) { live.hidden = false; } });
-    source.addEventListener("error", function () { if (live) { live.hidden = true; } });
+    source.addEventListener("error", function () {
+      if (live) { live.hidden = true; }
+      // CLOSED: the server refused the stream (e.g. 503); the browser will not retry.
+      if (source.readyState === EventSource.CLOSED) { poll(); }
+    });
     source.addEventListener("board", function (event) { render(JSON.parse(event.data)); });
+  } else {
+    poll();
   }
 })();

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, render_template, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, render_template, stream_with_context
 
 from webui.app import web_context
 from webui.auth import require
-from webui.boardjson import board_events, board_payload, fingerprint
+from webui.boardcache import board_version, boards
+from webui.boardjson import RETRY_SECONDS, SLOTS_KEY, StreamSlots, board_events
 from webui.pagekit import exercise, user
 
 bp = Blueprint("scoreboard", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("scoreboard", __name__)
 @require()
 def board(name: str) -> str:
     found = exercise(name)
-    payload = board_payload(web_context().engine, found.name, str(user().role))
+    payload = boards().payload(web_context().engine, found.name, str(user().role))
     return render_template("scoreboard.html", exercise=found, board=payload)
 
 
@@ -24,23 +25,30 @@ def board(name: str) -> str:
 @require()
 def board_json(name: str) -> Response:
     found = exercise(name)
-    return jsonify(board_payload(web_context().engine, found.name, str(user().role)))
+    return jsonify(boards().payload(web_context().engine, found.name, str(user().role)))
 
 
 @bp.route("/x/<name>/events")
 @require()
 def events(name: str) -> Response:
     found = exercise(name)
-    engine, role = web_context().engine, str(user().role)
+    engine, role, cache = web_context().engine, str(user().role), boards()
+    slots: StreamSlots = current_app.extensions[SLOTS_KEY]
+    if not slots.take():
+        busy = Response("every live stream of this server is taken; poll scoreboard.json\n",
+                        status=503, mimetype="text/plain")
+        busy.headers["Retry-After"] = str(RETRY_SECONDS)
+        return busy
 
     def load() -> dict[str, object]:
-        return board_payload(engine, found.name, role)
+        return cache.payload(engine, found.name, role)
 
     def changed() -> object:
-        return fingerprint(engine, found.name)
+        return board_version(engine, found.name)
 
     stream = board_events(load, changed)
     response = Response(stream_with_context(stream), mimetype="text/event-stream")
+    response.call_on_close(slots.give_back)  # also when the browser went away
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx in front must not buffer events
     return response

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from range.config import Settings
 from records import audit
 from records.findings import create_finding, list_findings
 from records.incidents import IncidentInput, file_incident
@@ -17,6 +18,8 @@ from scoring.flags import FlagCodec, FlagKind
 from scoring.ledger import record_check
 from scoring.tables import Exercise, ExerciseState
 from tests.unit.webui.conftest import EXERCISE, PASSWORD, csrf_from, logged_in, page_token
+from webui.accounts import create_user
+from webui.app import create_app
 
 X = f"/x/{EXERCISE}"
 
@@ -68,6 +71,25 @@ def test_event_stream_sends_the_board(app: Flask, exercise: Exercise) -> None:
         response.close()
     data = text.split("data: ", 1)[1].split("\n", 1)[0]
     assert {t["name"] for t in json.loads(data)["teams"]} == {"red", "blue-1", "blue-2"}
+
+
+def test_streams_past_the_bound_are_refused_until_one_closes(
+    settings: Settings, engine: Engine, exercise: Exercise
+) -> None:
+    app = create_app(settings, engine, secure_cookies=False, testing=True, live_streams=1)
+    create_user(engine, "watcher", PASSWORD, "auditor")
+    first, second = logged_in(app, "watcher"), logged_in(app, "watcher")
+    held = first.get(f"{X}/events")
+    assert held.status_code == 200
+    next(iter(held.response))  # the stream is open and holds the only slot
+    refused = second.get(f"{X}/events")
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "30"
+    assert second.get(f"{X}/scoreboard.json").status_code == 200  # what the page polls instead
+    held.close()  # the browser went away: its slot is free again
+    again = second.get(f"{X}/events")
+    assert again.status_code == 200
+    again.close()
 
 
 def test_teams_see_the_frozen_board_white_sees_live(

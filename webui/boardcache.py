@@ -5,7 +5,8 @@ second. A board only changes when a fact is appended or the exercise row
 changes (state, tick, formula), so each worker keeps the last payload per
 exercise and view with a version read by two indexed one-row queries; when the
 version is unchanged only ``time_left`` moves, by the wall time elapsed while
-running. One thread computes a missing board while the others wait for it.
+running. One thread computes a missing board while the others wait for it. The API,
+the scoreboard page, its JSON and its live stream all read through it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from scoring.scoreboard import FULL_VIEW_ROLES
 from scoring.tables import Exercise, ExerciseState
 from webui.boardjson import board_payload
 
-CACHE_KEY = "cyberrange.api-boards"
+CACHE_KEY = "cyberrange.boards"
 EXERCISE_TABLE = Exercise.__table__  # type: ignore[attr-defined]
 
 
@@ -43,7 +44,7 @@ class BoardCache:
 
     def payload(self, engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
         key = (exercise_name, viewer_role in FULL_VIEW_ROLES)
-        version = _version(engine, exercise_name)
+        version = board_version(engine, exercise_name)
         entry = self._fresh(key, version)
         if entry is None:
             with self._lock:
@@ -74,7 +75,7 @@ def _version_query() -> Select[Any]:
 VERSION_QUERY = _version_query()
 
 
-def _version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
+def board_version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
     """What the board depends on besides the clock, in one query: the newest
     fact (of any exercise: the rowid maximum is one b-tree step) and the
     exercise row's state, tick and formula."""
