@@ -70,12 +70,11 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"the server did not listen within 60 s: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def _serve(base: Path, *options: str) -> Iterator[Site]:
+    """`cyberrange serve OPTIONS` on a seeded data directory under `base`."""
     from cyberrange.tables import import_all_tables
     from range.db import open_engine
 
-    base = tmp_path_factory.mktemp("browser")
     settings = Settings(data_dir=base / "data", root=ROOT)
     import_all_tables()
     engine = open_engine(settings)
@@ -85,7 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     port, log = _free_port(), base / "server.log"
     env = {**os.environ, "CYBERRANGE_DATA_DIR": str(settings.data_dir)}
     command = [str(Path(sys.executable).parent / "cyberrange"), "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", "1", "--insecure-cookies"]
+               "--port", str(port), "--workers", "1", "--insecure-cookies", *options]
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
                                    cwd=ROOT)
@@ -101,6 +100,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             process.kill()
             process.wait()
         engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    yield from _serve(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture
+def one_stream_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A server with 2 threads: one live scoreboard stream at a time."""
+    yield from _serve(tmp_path_factory.mktemp("one-stream"), "--threads", "2")
 
 
 @pytest.fixture

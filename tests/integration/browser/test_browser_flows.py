@@ -66,6 +66,23 @@ def test_scoreboard_updates_live(browser: WebDriver, site: Site) -> None:
     screenshot(browser, "scoreboard")
 
 
+def test_scoreboard_polls_when_no_live_stream_is_free(
+    browser: WebDriver, one_stream_site: Site
+) -> None:
+    site = one_stream_site
+    log_in(browser, site, "trainer")
+    browser.get(f"{site.url}{X}/scoreboard")  # this tab takes the server's only stream
+    live = (By.ID, "board-live")
+    WebDriverWait(browser, 30).until(expected_conditions.visibility_of_element_located(live))
+    browser.switch_to.new_window("tab")
+    browser.get(f"{site.url}{X}/scoreboard")  # refused a stream (503): polls the JSON
+    before = _total(browser, "red")
+    results = Submitter(site.engine, EXERCISE).submit("red", [_flag(site, 2, 1)])
+    assert [r.answer for r in results] == ["accepted"]
+    WebDriverWait(browser, 30).until(lambda driver: _total(driver, "red") != before)
+    assert not browser.find_element(*live).is_displayed()  # updated, but not by a stream
+
+
 def test_file_an_incident_report_with_evidence(
     browser: WebDriver, site: Site, tmp_path: Path
 ) -> None:
