@@ -7,13 +7,15 @@ root imports the table modules it needs and calls :func:`create_tables`.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from range.config import Settings
@@ -95,3 +97,65 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         yield conn
+
+
+
+class DriverSQL:
+    """A constant SELECT compiled once per dialect and run on a DBAPI cursor.
+
+    For the hottest reads (the token of every API call, the board version of
+    every scoreboard read) SQLAlchemy's per-execution machinery costs more
+    than the query. Parameters must be plain driver values (str, int); result
+    values go through their columns' result processors (enums, datetimes), and
+    driver errors are raised as SQLAlchemy's DBAPIError, as a Connection would.
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def rows(self, engine: Engine, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        compiled = self._compiled.get(engine.dialect.name)
+        if compiled is None:
+            compiled = self._compiled[engine.dialect.name] = _compile(self.statement, engine)
+        values: Any = params
+        if compiled.order is not None:  # positional driver (SQLite's "?")
+            values = tuple(params[name] for name in compiled.order)
+        error = engine.dialect.loaded_dbapi.Error
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(compiled.sql, values)
+                found = cursor.fetchall()
+            finally:
+                cursor.close()
+        except error as exc:
+            raise DBAPIError.instance(compiled.sql, values, exc, error) from exc
+        finally:
+            connection.close()  # back to the pool
+        return [compiled.convert(row) for row in found]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in placeholder order
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(
+            process(value) if process is not None and value is not None else value
+            for process, value in zip(self.processors, row, strict=True)
+        )
+
+
+def _compile(statement: Select[Any], engine: Engine) -> _Compiled:
+    dialect = engine.dialect
+    compiled = statement.compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
+    processors = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    )
+    return _Compiled(compiled.string, order, processors)

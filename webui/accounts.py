@@ -11,11 +11,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, Table, bindparam
+from sqlalchemy import Table, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
+from range.db import DriverSQL
 from range.errors import CyberrangeError, NotFoundError
 
 
@@ -143,35 +144,40 @@ _CACHE_ROWS = 1024
 
 def user_for_token(engine: Engine, token: str, cache: UserCache | None = None) -> User | None:
     """The active user holding the token, read afresh on every call (a deactivated
-    user or a revoked token is refused at once). One joined Core query on a plain
-    connection: scripts send a token with every request, and an ORM session per
+    user or a revoked token is refused at once). One joined query, run on the
+    driver: scripts send a token with every request, and an ORM session per
     request would cost more than the work it authorizes. With `cache`, a row
     seen before (every column equal) gives back the User built from it."""
     digest = hashlib.sha256(token.encode()).hexdigest()
-    with engine.connect() as conn:
-        row = conn.execute(_token_query(), {"digest": digest}).first()
-    if row is None or not row.active:
+    query = _token_query()
+    found_rows = query.rows(engine, {"digest": digest})
+    if not found_rows:
         return None
-    key = tuple(row)
-    found = cache.get(key) if cache is not None else None
+    row = found_rows[0]
+    found = cache.get(row) if cache is not None else None
     if found is None:
-        found = User(**row._mapping)
+        found = User(**dict(zip(_user_columns(), row, strict=True)))
         if cache is not None:
             if len(cache) >= _CACHE_ROWS:
                 cache.clear()
-            cache[key] = found
-    return found
+            cache[row] = found
+    return found if found.active else None
 
 
 @functools.cache
-def _token_query() -> Select[Any]:
+def _token_query() -> DriverSQL:
     """Built once: constructing the statement costs as much as running it."""
     users, tokens = _table(User), _table(ApiToken)
-    return (
+    return DriverSQL(
         sa_select(*users.c)
         .join_from(tokens, users, tokens.c.user_id == users.c.id)
         .where(tokens.c.token_sha256 == bindparam("digest"))
     )
+
+
+@functools.cache
+def _user_columns() -> tuple[str, ...]:
+    return tuple(column.key for column in _table(User).c)
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.engine import Engine
 
+from range.db import DriverSQL
 from scoring.ledger import FACT_TABLE
 from scoring.scoreboard import FULL_VIEW_ROLES
 from scoring.tables import Exercise, ExerciseState
@@ -71,17 +72,16 @@ def _version_query() -> Select[Any]:
                   t.started_at).where(t.name == bindparam("name"))
 
 
-# An immutable statement, built once: SQLAlchemy then reuses its compiled form.
-VERSION_QUERY = _version_query()
+# Every scoreboard read asks it: compiled once and run on the driver.
+VERSION_QUERY = DriverSQL(_version_query())
 
 
 def board_version(engine: Engine, exercise_name: str) -> tuple[Any, ...]:
     """What the board depends on besides the clock, in one query: the newest
     fact (of any exercise: the rowid maximum is one b-tree step) and the
     exercise row's state, tick and formula."""
-    with engine.connect() as conn:
-        row = conn.execute(VERSION_QUERY, {"name": exercise_name}).first()
-    return tuple(row) if row is not None else ()
+    rows = VERSION_QUERY.rows(engine, {"name": exercise_name})
+    return rows[0] if rows else ()
 
 
 def _aged(entry: _Entry) -> dict[str, Any]:
