@@ -99,7 +99,6 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-
 class DriverSQL:
     """A constant SELECT compiled once per dialect and run on a DBAPI cursor.
 

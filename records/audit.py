@@ -19,14 +19,13 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from range.db import write_transaction
 from range.errors import RecordError
 from records.audit_table import GLOBAL_CHAIN, AuditEntry
 
 GENESIS = "0" * 64
-_RETRIES = 20
 
 # (exercise name or None, actor, action, details): what upper layers call.
 AuditSink = Callable[[str | None, str, str, dict[str, Any]], None]
@@ -49,37 +48,13 @@ def entry_hash(prev_hash: str, chain: str, seq: int, at: str, actor: str, action
 def append(engine: Engine, exercise_name: str | None, actor: str, action: str,
            details: dict[str, Any] | None = None) -> AuditEntry:
     """Append one entry to the exercise's chain (None: the global chain)."""
-    if not actor or not action:
-        raise RecordError("an audit entry needs an actor and an action")
     chain = exercise_name or GLOBAL_CHAIN
-    # Round-trip through JSON so what is stored is exactly what was hashed.
-    clean: dict[str, Any] = json.loads(canonical(details or {}))
-    for _ in range(_RETRIES):
-        try:
-            return _append_once(engine, chain, actor, action, clean)
-        except IntegrityError:
-            continue  # another writer took this sequence number: re-read the head
-    raise RecordError(f"could not append to audit chain {chain!r}: too much contention")
-
-
-def _append_once(engine: Engine, chain: str, actor: str, action: str,
-                 details: dict[str, Any]) -> AuditEntry:
-    with Session(engine) as session:
-        head = session.exec(
-            select(AuditEntry).where(AuditEntry.chain == chain)
-            .order_by(col(AuditEntry.seq).desc()).limit(1)
-        ).first()
-        seq = head.seq + 1 if head else 1
-        prev = head.hash if head else GENESIS
-        at = datetime.now(UTC).isoformat(timespec="microseconds")
-        entry = AuditEntry(
-            chain=chain, seq=seq, at=at, actor=actor, action=action, details=details,
-            prev_hash=prev, hash=entry_hash(prev, chain, seq, at, actor, action, details),
-        )
-        session.add(entry)
-        session.commit()
-        session.refresh(entry)
-        return entry
+    with write_transaction(engine) as conn:
+        seq = append_many_on(conn, exercise_name, [(actor, action, details or {})])
+        row = conn.execute(
+            select(AuditEntry).where(AuditEntry.chain == chain, AuditEntry.seq == seq)
+        ).one()
+    return AuditEntry.model_validate(row._mapping)
 
 
 def append_many_on(conn: Connection, exercise_name: str | None, items: list[AuditItem]) -> int:
@@ -104,6 +79,7 @@ def append_many_on(conn: Connection, exercise_name: str | None, items: list[Audi
     for actor, action, details in items:
         if not actor or not action:
             raise RecordError("an audit entry needs an actor and an action")
+        # Round-trip through JSON so what is stored is exactly what was hashed.
         clean: dict[str, Any] = json.loads(canonical(details))
         seq += 1
         at = datetime.now(UTC).isoformat(timespec="microseconds")

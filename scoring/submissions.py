@@ -155,19 +155,21 @@ class Submitter:
         ]
         flat = [(r, v) for r, verdicts in zip(requests, batches, strict=True) for v in verdicts]
         answers = [self._answer_row(r.team, tick, v, r.actor, now) for r, v in flat]
+        answered = _answered(requests, batches)
         try:
             with write_transaction(self.engine) as conn:
                 self._insert(conn, captures)
                 self._insert(conn, answers)
                 if also_write is not None:
-                    also_write(conn, _answered(requests, batches))
+                    also_write(conn, answered)
         except IntegrityError:  # another process recorded one of these captures first
             verdicts = [v for _, v in flat]
             self._replay(verdicts, {k: v for k, (_, v) in accepted.items()}, captures, answers)
+            answered = _answered(requests, batches)  # some answers became duplicates
             if also_write is not None:
                 with write_transaction(self.engine) as conn:
-                    also_write(conn, _answered(requests, batches))
-        return [[SubmissionResult(v.flag, v.answer, v.message) for v in b] for b in batches]
+                    also_write(conn, answered)
+        return [results for _, results in answered]
 
     def _state(self, conn: Connection) -> tuple[ExerciseState, int]:
         table = Exercise.__table__  # type: ignore[attr-defined]
