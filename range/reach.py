@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address
 
-from range.plan import ROLE_CHECKER, Plan
+from range.copy_pairs import copy_pairs
+from range.plan import ROLE_CHECKER, ContainerPlan, Plan
 from range.reach_model import ANY, Model, Target
 
 # "Some port nobody allows": tried in this order, the first one that no
@@ -123,8 +124,9 @@ def probe_set(plan: Plan) -> list[Probe]:
     firewall rule names for an address it can try (one per destination
     subnet and port; hosts with services are preferred over routers), one
     port nobody allows per routed destination subnet, and copy-to-copy
-    probes from copy 1 to copy 2 and back (one per source and foreign
-    network, expected denied). TCP only: a UDP probe gets no reliable answer.
+    probes for the sampled pairs of ``copy_pairs`` (every copy as source
+    and as destination; one per source and foreign network, expected
+    denied). TCP only: a UDP probe gets no reliable answer.
     Deterministic order.
     """
     model = Model(plan)
@@ -138,9 +140,11 @@ def probe_set(plan: Plan) -> list[Probe]:
         )
         for target in targets:
             probes.extend(_target_probes(model, source.name, target, seen))
-    if plan.copies >= 2:
-        for mine, theirs in ((1, 2), (2, 1)):
-            probes.extend(_copy_probes(model, plan, mine, theirs, seen))
+    by_copy: dict[int, list[ContainerPlan]] = {}
+    for container in plan.containers:
+        by_copy.setdefault(container.copy, []).append(container)
+    for mine, theirs in copy_pairs(plan.copies):
+        probes.extend(_copy_probes(model, by_copy, mine, theirs, seen))
     return probes
 
 
@@ -172,16 +176,21 @@ def _target_probes(
 
 
 def _copy_probes(
-    model: Model, plan: Plan, mine: int, theirs: int, seen: set[tuple[str, str, str, int | str]]
+    model: Model,
+    by_copy: dict[int, list[ContainerPlan]],
+    mine: int,
+    theirs: int,
+    seen: set[tuple[str, str, str, int | str]],
 ) -> list[Probe]:
+    """From every non-checker container of copy ``mine``: one probe per network of ``theirs``."""
     result = []
     # Containers with services first: probing a real service proves more.
     foreign = sorted(
-        (c for c in plan.containers if c.copy == theirs),
+        by_copy.get(theirs, []),
         key=lambda c: (not c.services, c.role == ROLE_CHECKER, c.name),
     )
-    for source in plan.containers:
-        if source.copy != mine or source.role == ROLE_CHECKER:
+    for source in by_copy.get(mine, []):
+        if source.role == ROLE_CHECKER:
             continue
         for container in foreign:
             for network, address in model.address_on[container.name].items():
