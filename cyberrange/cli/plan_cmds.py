@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -34,7 +36,12 @@ def _plan(app: AppContext, file: Path, name: str | None, copies: int | None) -> 
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @_name_option
 @_copies_option
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the plan (or with --reach, the reachability) as JSON.",
+)
 @click.option("--reach", is_flag=True, help="Print who reaches which service.")
 @click.pass_obj
 def plan_command(
@@ -48,7 +55,8 @@ def plan_command(
     """Show the plan of scenario FILE: networks, containers, routes, firewall."""
     plan = _plan(app, file, name, copies)
     if as_json:
-        click.echo(json.dumps(plan.to_dict(), indent=2))
+        data = reach_json(plan, reachability(plan)) if reach else plan.to_dict()
+        click.echo(json.dumps(data, indent=2))
         return
     if reach:
         app.console.print(reach_table(plan, reachability(plan)))
@@ -164,6 +172,34 @@ def reach_table(plan: Plan, reaches: list[Reach]) -> Table:
         cells = [_cell(found, source.name, name, port) for name, port, _ in services]
         table.add_row(short[source.name], *cells)
     return table
+
+
+def reach_json(plan: Plan, reaches: list[Reach]) -> dict[str, Any]:
+    """The reachability as a JSON document (its shape is documented in docs/planning.md).
+
+    Each end's scenario host and copy sit beside its container name, so a
+    reader filters by host or copy without parsing engine names; every other
+    field of Reach follows, so the document never hides what the model knows.
+    """
+    where = {c.name: (c.host, c.copy) for c in plan.containers}
+    rows = []
+    for reach in reaches:
+        (source_host, source_copy), (dest_host, dest_copy) = (
+            where[reach.source],
+            where[reach.destination],
+        )
+        row: dict[str, Any] = {
+            "source": reach.source,
+            "source_host": source_host,
+            "source_copy": source_copy,
+            "destination": reach.destination,
+            "destination_host": dest_host,
+            "destination_copy": dest_copy,
+        }
+        row.update(asdict(reach))
+        row["path"] = list(reach.path)
+        rows.append(row)
+    return {"range": plan.range, "scenario": plan.scenario, "copies": plan.copies, "reaches": rows}
 
 
 def _cell(found: dict[tuple[str, str, int | None], bool], source: str, dest: str, port: int) -> str:
