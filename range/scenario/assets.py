@@ -18,9 +18,12 @@ def library_dir(root: Path) -> Path:
 def resolve_asset(relative: str, scenario_dir: Path, root: Path) -> Path | None:
     """The existing file or folder a scenario path names, or None."""
     for base in (scenario_dir, library_dir(root)):
-        candidate = (base / relative).resolve()
-        if candidate.exists():
-            return candidate
+        try:
+            candidate = (base / relative).resolve()
+            if candidate.exists():
+                return candidate
+        except (OSError, ValueError):  # a NUL byte or an overlong name names no file
+            continue
     return None
 
 
@@ -30,4 +33,7 @@ def image_dockerfile(image: str, root: Path) -> Path | None:
     if not repository.startswith("cyberrange/"):
         return None
     dockerfile = root / "docker" / repository.removeprefix("cyberrange/") / "Dockerfile"
-    return dockerfile if dockerfile.is_file() else None
+    try:
+        return dockerfile if dockerfile.is_file() else None
+    except (OSError, ValueError):  # a NUL byte or an overlong name names no file
+        return None

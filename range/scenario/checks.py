@@ -1,44 +1,52 @@
 """Semantic checks: what the models alone cannot see.
 
-Run after the models validate. Each check yields Findings that name the path
-of the offending node (YAML keys, e.g. ``("hosts", "gw", "firewall")``); the
-loader turns those paths into ``file:line:column``.
+Each check yields Findings that name the path of the offending node (YAML
+keys, e.g. ``("hosts", "gw", "firewall")``); the loader turns those paths into
+``file:line:column``. A check reads a few top-level keys of the scenario
+(``MODEL_CHECKS`` says which), so when some keys did not validate the loader
+still runs every check whose keys did. File and formula checks read the plain
+data instead (``checks_raw``) and run whatever the models said.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
-from range.scenario.assets import image_dockerfile, resolve_asset
+from range.scenario.checks_firewall import firewall_findings
+from range.scenario.checks_net import network_findings
+from range.scenario.checks_raw import raw_findings
+from range.scenario.finding import Finding
 from range.scenario.locate import PathItem
 from range.scenario.models import Host, Role, Scenario, Scope
+
+__all__ = ["KNOWN_FORMULAS", "Finding", "model_findings", "run_checks"]
 
 # The scoring package registers formulas under these same names.
 KNOWN_FORMULAS: tuple[str, ...] = ("faust", "forcad", "points")
 _ALL = "all"
 
-
-@dataclass(frozen=True)
-class Finding:
-    path: tuple[PathItem, ...]
-    message: str
-    at_key: bool = False
+Check = Callable[[Scenario], Iterable[Finding]]
 
 
 def run_checks(
     scenario: Scenario, directory: Path, root: Path, formulas: Iterable[str] = KNOWN_FORMULAS
 ) -> list[Finding]:
     """Every semantic problem of a scenario that already matches the models."""
-    from range.scenario.checks_net import network_findings
+    data = scenario.model_dump(mode="json", by_alias=True)
+    return [*raw_findings(data, directory, root, formulas), *model_findings(scenario)]
 
+
+def model_findings(scenario: Scenario, valid: Collection[str] | None = None) -> list[Finding]:
+    """The model checks whose keys are all in ``valid`` (None: every check).
+
+    ``scenario`` may be partial (``partial.partial_scenario``): a check only
+    reads keys that are valid, so it never sees a part that failed.
+    """
     found: list[Finding] = []
-    for check in (_names, _references, _routers, _timing):
-        found.extend(check(scenario))
-    found.extend(_assets(scenario, directory, root))
-    found.extend(_formula(scenario, tuple(formulas)))
-    found.extend(network_findings(scenario))
+    for check, reads in MODEL_CHECKS:
+        if valid is None or reads <= set(valid):
+            found.extend(check(scenario))
     return found
 
 
@@ -140,26 +148,12 @@ def _routers(scenario: Scenario) -> Iterator[Finding]:
                 ("hosts", host_name, "networks"),
                 f"router {host_name!r} needs at least two networks, has {len(attached)}",
             )
-        if host.firewall is None:
-            continue
-        if not host.router:
+        if host.firewall is not None and not host.router:
             yield Finding(
                 ("hosts", host_name, "firewall"),
                 f"host {host_name!r} has a firewall but is not a router (add router: true)",
                 at_key=True,
             )
-            continue
-        for index, rule in enumerate(host.firewall.allow):
-            for key, network in (("from", rule.source), ("to", rule.to)):
-                path = ("hosts", host_name, "firewall", "allow", index, key)
-                if network not in scenario.networks:
-                    yield Finding(path, f"firewall rule names undeclared network {network!r}")
-                elif network not in attached:
-                    yield Finding(
-                        path,
-                        f"firewall rule names network {network!r}, but router {host_name!r} "
-                        f"is only on: {', '.join(attached)}",
-                    )
 
 
 def _timing(scenario: Scenario) -> Iterator[Finding]:
@@ -185,40 +179,12 @@ def _timing(scenario: Scenario) -> Iterator[Finding]:
         )
 
 
-def _assets(scenario: Scenario, directory: Path, root: Path) -> Iterator[Finding]:
-    def missing(relative: str, path: tuple[PathItem, ...], what: str) -> Iterator[Finding]:
-        if resolve_asset(relative, directory, root) is None:
-            yield Finding(
-                path,
-                f"{what} {relative!r} not found (looked in {directory} and "
-                f"{root / 'scenarios' / '_library'})",
-            )
-
-    external = set(scenario.external_images)
-    for host_name, host in scenario.hosts.items():
-        if host.image not in external and image_dockerfile(host.image, root) is None:
-            yield Finding(
-                ("hosts", host_name, "image"),
-                f"image {host.image!r} has no Dockerfile in {root / 'docker'} "
-                "(cyberrange/NAME is built from docker/NAME/Dockerfile; list other images "
-                "under external_images)",
-            )
-        for i, service in enumerate(host.services):
-            if service.checker is not None:
-                path = ("hosts", host_name, "services", i, "checker")
-                yield from missing(service.checker, path, "checker")
-        for i, entry in enumerate(host.provision):
-            yield from missing(entry, ("hosts", host_name, "provision", i), "role or playbook")
-    for index, inject in enumerate(scenario.injects):
-        if inject.run is not None and inject.run.playbook is not None:
-            where: tuple[PathItem, ...] = ("injects", index, "run", "playbook")
-            yield from missing(inject.run.playbook, where, "playbook")
-
-
-def _formula(scenario: Scenario, formulas: tuple[str, ...]) -> Iterator[Finding]:
-    if scenario.scoring.formula not in formulas:
-        yield Finding(
-            ("scoring", "formula"),
-            f"unknown scoring formula {scenario.scoring.formula!r} "
-            f"(expected one of: {', '.join(formulas)})",
-        )
+# Each check and the top-level keys (as trainers write them) it reads.
+MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
+    (_names, frozenset({"teams", "hosts", "hints"})),
+    (_references, frozenset({"teams", "networks", "hosts", "injects", "hints"})),
+    (_routers, frozenset({"hosts"})),
+    (firewall_findings, frozenset({"teams", "networks", "hosts"})),
+    (_timing, frozenset({"tick", "duration", "injects", "scoring"})),
+    (network_findings, frozenset({"teams", "networks", "hosts"})),
+)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from range.scenario.checks import Finding
 from range.scenario.expand import COPY_TOKEN, engine_gateway, expand_address, expand_subnet
+from range.scenario.finding import Finding
 from range.scenario.locate import PathItem
 from range.scenario.models import Host, Scenario, Scope
 

@@ -44,3 +44,19 @@ def expand_address(template: str, copy: int) -> IPv4Address:
 def engine_gateway(subnet: IPv4Network) -> IPv4Address:
     """The first address of every range network is kept for the engine's bridge."""
     return subnet.network_address + 1
+
+
+def expand_block(template: str, copy: int) -> IPv4Network:
+    """An IPv4 address (as a /32) or CIDR for one copy; raises ValueError with a reason.
+
+    Firewall rules match these; a CIDR with host bits set is refused rather
+    than silently widened, since ``10.1.1.5/24`` usually means a typo.
+    """
+    text = expand(template, copy)
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid IPv4 address or CIDR ({exc})") from None
+    if not isinstance(network, IPv4Network):
+        raise ValueError(f"{text!r} is not an IPv4 address or CIDR")
+    return network

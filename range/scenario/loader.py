@@ -2,7 +2,9 @@
 
 Every problem found is reported at once, as one ScenarioError carrying
 ``file:line:column`` problems; nothing else ever escapes (no tracebacks for a
-typo in YAML).
+typo in YAML). Only YAML that cannot be parsed stops early; a structural error
+(unknown key, wrong type) is reported together with the file checks and the
+semantic checks of every part that did validate.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from range.config import project_root
 from range.errors import Problem, ScenarioError
-from range.scenario.checks import KNOWN_FORMULAS, Finding, run_checks
+from range.scenario.checks import KNOWN_FORMULAS, model_findings
+from range.scenario.checks_raw import raw_findings
+from range.scenario.finding import Finding
 from range.scenario.locate import locate, position_of
 from range.scenario.messages import merge_union_errors, translate
 from range.scenario.models import Scenario
+from range.scenario.partial import partial_scenario
 
 
 @dataclass(frozen=True)
@@ -51,13 +56,19 @@ def load(path: Path, root: Path | None = None) -> LoadedScenario:
 def load_text(text: str, filename: str, directory: Path, root: Path) -> LoadedScenario:
     """Parse and validate scenario ``text``; ``filename`` only labels problems."""
     node, data = _parse(text.removeprefix("\ufeff"), filename)
+    findings = raw_findings(data, directory, root, KNOWN_FORMULAS)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_validation_problems(exc, node, filename)) from None
-    findings = run_checks(scenario, directory, root, KNOWN_FORMULAS)
+        # Report the rest too: checks of the keys that validate on their own.
+        partial, valid = partial_scenario(data)
+        findings += model_findings(partial, valid)
+        located = {_locate(f, node, filename) for f in findings}
+        problems = set(_validation_problems(exc, node, filename)) | located
+        raise ScenarioError(sorted(problems)) from None
+    findings += model_findings(scenario)
     if findings:
-        raise ScenarioError([_locate(f, node, filename) for f in findings])
+        raise ScenarioError(sorted({_locate(f, node, filename) for f in findings}))
     return LoadedScenario(scenario=scenario, path=Path(filename), directory=directory)
 
 

@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from range.scenario.locate import Path, PathItem, describe, resolve
-from range.scenario.models import NAME_PATTERN, Scenario
+from range.scenario.models import ENDPOINT_PATTERN, NAME_PATTERN, FirewallRule, Scenario
 
 _TYPE_WORDS = {
     "string_type": "a string",
@@ -44,6 +44,25 @@ _PATTERN_WORDS = {
     r"^/": "an absolute path like /root/flag.txt",
     r"^0?[0-7]{3,4}$": "an octal file mode like 0600",
     r"^\d+[kmg]$": "a size like 256m or 1g",
+    ENDPOINT_PATTERN: "a network or host name, or an IPv4 address or CIDR like 10.1.2.3 "
+    "or 10.{copy}.2.0/24",
+}
+
+# Keys people write for another key of a model (other tools' words), tried
+# before the spelling guess.
+_SYNONYMS: dict[type[BaseModel], dict[str, str]] = {
+    FirewallRule: {
+        "source": "from",
+        "src": "from",
+        "destination": "to",
+        "dest": "to",
+        "dst": "to",
+        "port": "ports",
+    },
+}
+# What a model's keys take, said after the list of keys in an unknown-key error.
+_KEY_NOTES: dict[type[BaseModel], str] = {
+    FirewallRule: "from and to each name a network, a host, or an IPv4 address/CIDR",
 }
 
 
@@ -135,15 +154,7 @@ def translate(error: ErrorDetails, root: Node) -> Message:
         where = describe(root, path)
         return Message(path, f"missing required key {str(loc[-1])!r} in {where}", at_key=True)
     if kind == "extra_forbidden":
-        parent = path[:-1]
-        model = model_at(parent)
-        names = _field_names(model) if model else []
-        guess = difflib.get_close_matches(str(path[-1]), names, n=1)
-        hint = f"did you mean {guess[0]!r}? " if guess else ""
-        expected = ", ".join(names) if names else "a known key"
-        where = describe(root, parent)
-        text = f"unknown key {path[-1]!r} in {where} ({hint}expected one of: {expected})"
-        return Message(path, text, at_key=True)
+        return Message(path, _unknown_key(root, path, model_at(path[:-1])), at_key=True)
     key = path[-1] if path else None
     subject = _subject(root, path, at_key)
     got = _kind(resolved.node if resolved.complete and not at_key else None, error.get("input"))
@@ -167,6 +178,18 @@ def translate(error: ErrorDetails, root: Node) -> Message:
         return Message(path, f"{subject}: {detail}" if key is not None else detail, at_key)
     detail = detail[0].lower() + detail[1:] if detail else kind
     return Message(path, f"{subject}: {detail}, got {got}", at_key)
+
+
+def _unknown_key(root: Node, path: Path, model: type[BaseModel] | None) -> str:
+    names = _field_names(model) if model else []
+    key = str(path[-1])
+    synonym = _SYNONYMS.get(model, {}).get(key) if model else None
+    guess = [synonym] if synonym else difflib.get_close_matches(key, names, n=1)
+    hint = f"did you mean {guess[0]!r}? " if guess else ""
+    expected = ", ".join(names) if names else "a known key"
+    note = f"; {_KEY_NOTES[model]}" if model in _KEY_NOTES else ""
+    where = describe(root, path[:-1])
+    return f"unknown key {key!r} in {where} ({hint}expected one of: {expected}{note})"
 
 
 def _subject(root: Node, path: Path, at_key: bool) -> str:

@@ -27,6 +27,10 @@ SCHEMA_VERSION = "cyberrange/v1"
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+# A firewall rule endpoint: a network or host name, or an IPv4 address or CIDR
+# whose octets may be {copy}. The semantic checks parse the address exactly.
+_OCTET = r"(?:\d{1,3}|\d{0,2}\{copy\}\d{0,2})"
+ENDPOINT_PATTERN = rf"^(?:[a-z][a-z0-9-]{{0,30}}|{_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?)$"
 
 
 def parse_duration(value: Any) -> int:
@@ -139,9 +143,26 @@ class Network(Strict):
     scope: Scope = Scope.COPY
 
 
+Endpoint = Annotated[
+    str,
+    Field(
+        pattern=ENDPOINT_PATTERN,
+        description="A network, a host, or an IPv4 address or CIDR (may contain {copy}).",
+    ),
+]
+
+
 class FirewallRule(Strict):
-    source: Name = Field(alias="from")
-    to: Name
+    """Traffic from ``from`` to ``to`` on ``ports`` passes the router.
+
+    Only ``from`` is accepted for the source: ``source`` was once an
+    undocumented synonym (through ``populate_by_name``) and is now an unknown key.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    source: Endpoint = Field(alias="from")
+    to: Endpoint
     ports: list[Port] = Field(default_factory=list, description="Empty: every port.")
 
 

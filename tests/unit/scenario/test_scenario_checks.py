@@ -42,13 +42,15 @@ SEMANTIC: list[tuple[str, str, int, str]] = [
         "{from: internet, to: dmz",
         "{from: internet, to: lab",
         26,
-        "firewall rule names undeclared network 'lab'",
+        "firewall rule names 'lab', which is no declared network or host: a rule matches a "
+        "network (internet, dmz, internal), a host (attacker, gw, web, db), or an IPv4 "
+        "address/CIDR",
     ),
     (
         "{from: internet, to: dmz",
         "{from: internet, to: dmz}\n        - {from: dmz, to: office",
         27,
-        "undeclared network 'office'",
+        "firewall rule names 'office', which is no declared network or host",
     ),
     ("to: blue, message", "to: green, message", 39, "unknown recipient 'green'"),
     (
