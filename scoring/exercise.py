@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from range.errors import GameError, NotFoundError
 from range.scenario.models import Scenario
 from scoring.flags import new_secret
+from scoring.game_content import differences
 from scoring.tables import Exercise, ExerciseState, Fact, FactKind, TeamEntry, utcnow
 
 # Which states each action may start from, and the state it leads to.
@@ -43,6 +44,13 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def with_copies(scenario: Scenario, copies: int | None) -> Scenario:
+    """The scenario as the exercise snapshots it: with the range's copy count."""
+    if copies is not None and copies != scenario.copy_count():
+        return scenario.with_copies(copies)
+    return scenario
+
+
 def create_exercise(
     engine: Engine,
     name: str,
@@ -51,33 +59,73 @@ def create_exercise(
     scenario_path: str,
     copies: int | None = None,
 ) -> Exercise:
-    """The exercise called ``name``: the existing one unless finished, else a new one."""
-    if copies is not None and copies != scenario.copy_count():
-        scenario = scenario.with_copies(copies)
+    """The exercise called ``name``: the existing one unless finished, else a new one.
+
+    An existing exercise made from other game content (another tick, other
+    copies…; see scoring.game_content) is refused rather than played on a
+    range it no longer matches.
+    """
+    scenario = with_copies(scenario, copies)
     with Session(engine) as session:
         existing = session.exec(select(Exercise).where(Exercise.name == name)).first()
         if existing is not None:
             if existing.state is ExerciseState.FINISHED:
-                raise GameError(f"exercise {name!r} has finished; choose another name")
+                raise GameError(
+                    f"exercise {name!r} has finished; {_successor_hint(session, existing)}"
+                )
+            changed = differences(existing.scenario, snapshot(scenario))
+            if changed:
+                raise GameError(
+                    f"exercise {name!r} was made from another version of the scenario "
+                    f"({'; '.join(changed)}): `cyberrange up` the range again to start a new "
+                    "exercise, or choose another name"
+                )
             return existing
-        exercise = Exercise(
-            name=name,
-            range_name=range_name,
-            scenario_path=scenario_path,
-            scenario=scenario.model_dump(mode="json", by_alias=True),
-            secret=new_secret(),
-            tick_seconds=scenario.tick,
-            duration_seconds=scenario.duration,
-            flag_lifetime=scenario.flag_lifetime,
-            formula=scenario.scoring.formula,
-        )
-        session.add(exercise)
-        session.flush()
-        assert exercise.id is not None
-        session.add_all(_team_entries(exercise.id, scenario))
+        exercise = add_exercise(session, name, range_name, scenario, scenario_path)
         session.commit()
         session.refresh(exercise)
         return exercise
+
+
+def _successor_hint(session: Session, exercise: Exercise) -> str:
+    """Where to go on from a finished exercise: the range's newer exercise, if any."""
+    newest = session.exec(
+        select(Exercise)
+        .where(Exercise.range_name == exercise.range_name)
+        .order_by(col(Exercise.id).desc())
+        .limit(1)
+    ).first()
+    if newest is None or newest.id == exercise.id:
+        return "choose another name"
+    return f"range {exercise.range_name} now plays exercise {newest.name!r}"
+
+
+def snapshot(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as an exercise stores it (and as game_content reads it)."""
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def add_exercise(
+    session: Session, name: str, range_name: str, scenario: Scenario, scenario_path: str
+) -> Exercise:
+    """Add a new exercise and its team entries in the caller's transaction (flushed)."""
+    exercise = Exercise(
+        name=name,
+        range_name=range_name,
+        scenario_path=scenario_path,
+        scenario=snapshot(scenario),
+        secret=new_secret(),
+        tick_seconds=scenario.tick,
+        duration_seconds=scenario.duration,
+        flag_lifetime=scenario.flag_lifetime,
+        formula=scenario.scoring.formula,
+    )
+    session.add(exercise)
+    session.flush()
+    assert exercise.id is not None
+    session.add_all(_team_entries(exercise.id, scenario))
+    session.flush()
+    return exercise
 
 
 def _team_entries(exercise_id: int, scenario: Scenario) -> list[TeamEntry]:
@@ -127,28 +175,36 @@ def transition(
     """Apply ``start``/``pause``/``resume``/``stop``; GameError if the state forbids it."""
     if action not in TRANSITIONS:
         raise GameError(f"unknown exercise action {action!r}")
-    allowed, target = TRANSITIONS[action]
     now = now or utcnow()
     with Session(engine) as session:
         exercise = session.exec(select(Exercise).where(Exercise.name == name)).first()
         if exercise is None:
             raise NotFoundError(f"no exercise called {name!r}")
-        if exercise.state not in allowed:
-            raise GameError(f"cannot {action} exercise {name!r}: it is {exercise.state}")
-        values = _changes(exercise, action, now)
-        before = exercise.state  # the update below also refreshes the loaded object
-        # Compare-and-set: another process may have changed the state meanwhile.
-        changed = session.execute(
-            update(Exercise)
-            .where(Exercise.id == exercise.id, Exercise.state == exercise.state)  # type: ignore[arg-type]
-            .values(state=target, **values)
-        )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            raise GameError(f"exercise {name!r} changed state meanwhile; try again")
-        session.add(_state_fact(exercise, action, before, actor, now))
+        transition_in(session, exercise, action, actor, now)
         session.commit()
     return get_exercise(engine, name)
+
+
+def transition_in(
+    session: Session, exercise: Exercise, action: str, actor: str, now: datetime
+) -> None:
+    """The transition and its STATE fact in the caller's transaction (not committed)."""
+    allowed, target = TRANSITIONS[action]
+    name = exercise.name
+    if exercise.state not in allowed:
+        raise GameError(f"cannot {action} exercise {name!r}: it is {exercise.state}")
+    values = _changes(exercise, action, now)
+    before = exercise.state  # the update below also refreshes the loaded object
+    # Compare-and-set: another process may have changed the state meanwhile.
+    changed = session.execute(
+        update(Exercise)
+        .where(Exercise.id == exercise.id, Exercise.state == exercise.state)  # type: ignore[arg-type]
+        .values(state=target, **values)
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        # The caller's transaction rolls back as the error leaves it.
+        raise GameError(f"exercise {name!r} changed state meanwhile; try again")
+    session.add(_state_fact(exercise, action, before, actor, now))
 
 
 def _changes(exercise: Exercise, action: str, now: datetime) -> dict[str, Any]:
