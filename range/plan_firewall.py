@@ -1,5 +1,10 @@
 """Router firewall rules in nftables terms: copy isolation first, then the allow rules.
 
+Allow rules match networks (their subnets), hosts (their addresses, as /32
+blocks) and literal addresses or CIDRs: a rule "corp -> plc only from the
+engineering workstation" becomes one accept per (source block, destination
+block, protocol).
+
 Isolation: a copy's router drops every packet whose *source* is an address
 that another copy's containers hold on a shared network (input and forward
 hooks), and every forwarded packet whose *destination* is such an address.
@@ -12,10 +17,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, summarize_address_range
 
 from range.errors import PlanError
 from range.plan import HOOK_FORWARD, HOOK_INPUT, FirewallRulePlan
+from range.scenario.expand import COPY_TOKEN, expand_block
 from range.scenario.models import Firewall, FirewallRule
 
 # (scenario network name, copy) → subnet
@@ -72,19 +79,55 @@ def _summarize(first: int, last: int) -> Iterator[IPv4Network]:
     return summarize_address_range(IPv4Address(first), IPv4Address(last))
 
 
+@dataclass(frozen=True)
+class Endpoints:
+    """What rule endpoints can name, for every copy.
+
+    ``subnets``: (network, copy) → subnet; ``hosts``: (host, copy) → the
+    host's addresses (copy 0 for shared hosts and networks).
+    """
+
+    subnets: Subnets
+    hosts: Mapping[tuple[str, int], tuple[IPv4Address, ...]]
+    copies: int
+
+    def blocks(self, value: str, copy: int, path: str) -> list[IPv4Network]:
+        """The CIDR blocks ``value`` means for a router of ``copy`` (0: shared).
+
+        A per-copy network or host is this copy's instance; for a shared router,
+        every copy's. A literal address or CIDR is itself, ``{copy}`` expanded
+        the same way.
+        """
+        if (value, 0) in self.subnets:
+            return [self.subnets[(value, 0)]]
+        if (value, 0) in self.hosts:
+            return _host_blocks(self.hosts[(value, 0)])
+        numbers = [copy] if copy > 0 else list(range(1, self.copies + 1))
+        if any((value, n) in self.subnets for n in numbers):
+            return [self.subnets[(value, n)] for n in numbers]
+        if any((value, n) in self.hosts for n in numbers):
+            return [b for n in numbers for b in _host_blocks(self.hosts[(value, n)])]
+        if COPY_TOKEN not in value:
+            numbers = [copy]
+        try:
+            return list(dict.fromkeys(expand_block(value, n) for n in numbers))
+        except ValueError as exc:
+            raise PlanError(f"{path}: names no network or host, and {exc}") from None
+
+
+def _host_blocks(addresses: tuple[IPv4Address, ...]) -> list[IPv4Network]:
+    return [IPv4Network(address) for address in addresses]
+
+
 def allow_rules(
-    router: str,
-    copy: int,
-    firewall: Firewall,
-    subnets: Subnets,
-    copies: int,
+    router: str, copy: int, firewall: Firewall, endpoints: Endpoints
 ) -> list[FirewallRulePlan]:
     """The scenario's allow rules for router ``router`` of copy ``copy``."""
     rules: list[FirewallRulePlan] = []
     for index, rule in enumerate(firewall.allow):
         path = f"hosts.{router}.firewall.allow.{index}"
-        sources = _subnets_for(rule.source, copy, subnets, copies, f"{path}.from")
-        destinations = _subnets_for(rule.to, copy, subnets, copies, f"{path}.to")
+        sources = endpoints.blocks(rule.source, copy, f"{path}.from")
+        destinations = endpoints.blocks(rule.to, copy, f"{path}.to")
         comment = f"allow {rule.source} -> {rule.to}"
         for source in sources:
             for destination in destinations:
@@ -106,20 +149,3 @@ def _accepts(
         FirewallRulePlan("accept", source, destination, protocol, tuple(numbers), comment)
         for protocol, numbers in by_protocol.items()
     ]
-
-
-def _subnets_for(
-    network: str, copy: int, subnets: Subnets, copies: int, path: str
-) -> list[IPv4Network]:
-    """The subnet(s) a rule's network means for a router of ``copy``.
-
-    A shared network is itself; a per-copy network is this copy's instance, or
-    (for a shared router) every copy's instance.
-    """
-    if (network, 0) in subnets:
-        return [subnets[(network, 0)]]
-    if copy > 0 and (network, copy) in subnets:
-        return [subnets[(network, copy)]]
-    if copy == 0 and (network, 1) in subnets:
-        return [subnets[(network, number)] for number in range(1, copies + 1)]
-    raise PlanError(f"{path}: unknown network {network!r}")

@@ -34,7 +34,12 @@ from range.plan import (
     ServicePlan,
 )
 from range.plan_addresses import Member, Segment, assign, check_overlaps, subnet_of
-from range.plan_firewall import allow_rules, isolation_rules, shared_addresses_by_copy
+from range.plan_firewall import (
+    Endpoints,
+    allow_rules,
+    isolation_rules,
+    shared_addresses_by_copy,
+)
 from range.plan_routes import with_routes
 from range.scenario.models import Firewall, Host, Scenario, Scope
 
@@ -227,6 +232,12 @@ def _with_firewalls(
     count: int,
 ) -> list[ContainerPlan]:
     subnets = {key: segment.subnet for key, segment in segments.items()}
+    hosts = {
+        (c.host, c.copy): tuple(IPv4Address(i.address) for i in c.interfaces)
+        for c in containers
+        if c.role != ROLE_CHECKER
+    }
+    endpoints = Endpoints(subnets, hosts, count)
     shared = {network.name for network in networks if network.copy == 0}
     held = shared_addresses_by_copy(
         (c.copy, IPv4Address(i.address))
@@ -241,6 +252,6 @@ def _with_firewalls(
             continue
         firewall = scenario.hosts[container.host].firewall or Firewall()
         rules = isolation_rules(container.copy, held)
-        rules += allow_rules(container.host, container.copy, firewall, subnets, count)
+        rules += allow_rules(container.host, container.copy, firewall, endpoints)
         result.append(replace(container, firewall=tuple(rules)))
     return result

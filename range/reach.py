@@ -22,6 +22,7 @@ from ipaddress import IPv4Address
 from range.copy_pairs import copy_pairs
 from range.plan import ROLE_CHECKER, ContainerPlan, Plan
 from range.reach_model import ANY, Model, Target
+from range.reach_rules import rule_probes
 
 # "Some port nobody allows": tried in this order, the first one that no
 # service or rule of the destination names is used.
@@ -53,7 +54,8 @@ class Probe:
     ``expect_allowed`` True: the packet must reach the destination (a TCP
     connection is accepted or refused/RST by the host); False: it must be
     dropped (no answer before the timeout). ``kind`` is "service", "rule",
-    "other" (a port no rule allows) or "copy" (copy-to-copy, always denied).
+    "other" (a port no rule allows), "copy" (copy-to-copy, always denied) or
+    "host-rule" (a rule granting only some hosts, proven from inside and outside it).
     """
 
     source: str
@@ -126,8 +128,11 @@ def probe_set(plan: Plan) -> list[Probe]:
     port nobody allows per routed destination subnet, and copy-to-copy
     probes for the sampled pairs of ``copy_pairs`` (every copy as source
     and as destination; one per source and foreign network, expected
-    denied). TCP only: a UDP probe gets no reliable answer.
-    Deterministic order.
+    denied). Then, for every rule that grants only some hosts of a network
+    (a host, an address, a narrow CIDR), the probes of ``reach_rules``: the
+    granted host allowed, another host of its network and another host of
+    the destination's network denied. TCP only: a UDP probe gets no
+    reliable answer. Deterministic order.
     """
     model = Model(plan)
     probes: list[Probe] = []
@@ -145,7 +150,19 @@ def probe_set(plan: Plan) -> list[Probe]:
         by_copy.setdefault(container.copy, []).append(container)
     for mine, theirs in copy_pairs(plan.copies):
         probes.extend(_copy_probes(model, by_copy, mine, theirs, seen))
+    probes.extend(_host_rule_probes(model, probes))
     return probes
+
+
+def _host_rule_probes(model: Model, already: list[Probe]) -> list[Probe]:
+    """Probes proving host-restricted rules both ways (``reach_rules``), not yet in ``already``."""
+    have = {(p.source, p.address, p.protocol, p.port) for p in already}
+    result = []
+    for found in rule_probes(model, lambda target: other_port(model, target)):
+        probe = _probe(model, found.source, found.target, found.protocol, found.port, "host-rule")
+        if (probe.source, probe.address, probe.protocol, probe.port) not in have:
+            result.append(probe)
+    return result
 
 
 def _probe(model: Model, source: str, target: Target, proto: str, port: int, kind: str) -> Probe:

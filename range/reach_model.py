@@ -131,6 +131,13 @@ class Model:
         (low, high), name = self._spans[index]
         return name if low <= address <= high else None
 
+    def networks_in(self, span: tuple[int, int]) -> list[str]:
+        """Names of the networks whose subnets overlap the address span."""
+        low, high = span
+        return [
+            name for (net_low, net_high), name in self._spans if net_low <= high and low <= net_high
+        ]
+
     def _ports_named_by_rules(self) -> dict[int, set[tuple[str, int]]]:
         """Address → (protocol, port) pairs that some accept rule names for it."""
         groups: dict[tuple[int, int], set[tuple[str, int]]] = defaultdict(set)
@@ -141,9 +148,7 @@ class Model:
                         groups[rule.destination].add((rule.protocol or "tcp", port))
         named: dict[int, set[tuple[str, int]]] = defaultdict(set)
         for (low, high), ports in groups.items():
-            for (net_low, net_high), name in self._spans:
-                if net_low > high or net_high < low:
-                    continue
+            for name in self.networks_in((low, high)):
                 for _, address in self.members[name]:
                     if low <= address <= high:
                         named[address] |= ports

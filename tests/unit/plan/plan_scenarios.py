@@ -88,6 +88,44 @@ hosts:
     services: [{name: postgres, port: 5432/tcp}]
 """
 
+# Host-restricted rules: only the engineering workstation reaches the PLC's
+# Modbus port; the office PC on the same network does not, nor does eng reach the HMI.
+WATER = """
+schema: cyberrange/v1
+name: water
+title: Water utility
+duration: 1h
+teams:
+  - {name: red, role: red}
+  - {name: blue, role: blue, copies: 2}
+networks:
+  corp: {subnet: "10.{copy}.10.0/24"}
+  ot:   {subnet: "10.{copy}.20.0/24"}
+hosts:
+  gw:
+    image: cyberrange/router
+    router: true
+    networks: [corp, ot]
+    firewall:
+      default: drop
+      allow:
+        - {from: eng, to: plc, ports: [502/tcp]}
+  eng:
+    image: cyberrange/target
+    networks: {corp: "10.{copy}.10.20"}
+  office:
+    image: cyberrange/target
+    networks: {corp: "10.{copy}.10.30"}
+  plc:
+    image: cyberrange/target
+    networks: {ot: "10.{copy}.20.10"}
+    services: [{name: modbus, port: 502/tcp}]
+  hmi:
+    image: cyberrange/target
+    networks: {ot: "10.{copy}.20.11"}
+    services: [{name: modbus, port: 502/tcp}]
+"""
+
 
 def scenario(text: str, **changes: object) -> Scenario:
     """Validate ``text``; ``changes`` replace top-level keys first."""
