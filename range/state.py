@@ -14,8 +14,10 @@ from sqlalchemy import JSON, Column
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, select
 
+from range.config import Settings
 from range.db import session_scope
 from range.errors import NotFoundError
+from range.lock import Holder, abandoned_lock
 from range.plan import (
     HOOK_FORWARD,
     ContainerPlan,
@@ -104,6 +106,25 @@ def get_record(engine: Engine, name: str) -> RangeRecord:
 def all_ranges(engine: Engine) -> list[RangeRecord]:
     with Session(engine) as session:
         return list(session.exec(select(RangeRecord).order_by(RangeRecord.name)).all())
+
+
+def interrupted_deploy(settings: Settings, engine: Engine, name: str) -> Holder | None:
+    """The process that was deploying range NAME, if it is gone and left it `deploying`.
+
+    `up` records `deploying` and `up`/`failed` under the range's lock, and the
+    kernel drops the lock when its process dies (even by SIGKILL): a range
+    still `deploying` while nobody holds its lock was abandoned. The state is
+    read again while the lock is held shared, so an `up` that finishes or
+    starts meanwhile is never taken for a dead one.
+    """
+    with abandoned_lock(settings, name) as holder:
+        if holder is None:
+            return None
+        with Session(engine) as session:
+            record = find(session, name)
+            if record is None or record.state != RangeState.DEPLOYING:
+                return None
+        return holder
 
 
 def save_deploying(engine: Engine, plan: Plan, scenario_path: str, backend: str) -> RangeRecord:

@@ -17,6 +17,7 @@ from range.backends import backend_factories
 
 if TYPE_CHECKING:
     from range.config import Settings
+    from range.lock import Holder
     from range.plan import Plan
     from range.state import RangeRecord
     from range.verify import ProbeResult
@@ -136,16 +137,17 @@ def down(app: AppContext, name: str, backend: str | None) -> None:
     app.console.print(f"range [bold]{name}[/bold] is down: {removed} objects removed")
 
 
-def _ranges_table(records: list[RangeRecord]) -> Table:
+def _ranges_table(records: list[RangeRecord], gone: dict[str, Holder]) -> Table:
     table = Table("range", "scenario", "copies", "backend", "state", "updated")
     for r in records:
-        style = STATE_STYLE.get(r.state, "")
+        style = "red" if r.name in gone else STATE_STYLE.get(r.state, "")
+        state = f"{r.state}, process gone" if r.name in gone else r.state
         table.add_row(
             r.name,
             r.scenario_name,
             str(r.copies),
             r.backend,
-            f"[{style}]{r.state}[/{style}]",
+            f"[{style}]{state}[/{style}]",
             r.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
     return table
@@ -165,13 +167,23 @@ def _record_json(r: RangeRecord) -> dict[str, Any]:
 
 
 def _show_ranges(app: AppContext, as_json: bool) -> None:
+    from cyberrange.cli.range_hints import interrupted, interrupted_json, interrupted_text
     from range.lifecycle import ranges as all_ranges
 
     records = all_ranges(app.engine)
+    gone = interrupted(app, records)
     if as_json:
-        click.echo(json.dumps([_record_json(r) for r in records], indent=2))
+        rows = [
+            {**_record_json(r), "interrupted": interrupted_json(app, r, gone.get(r.name))}
+            for r in records
+        ]
+        click.echo(json.dumps(rows, indent=2))
     elif records:
-        app.console.print(_ranges_table(records))
+        app.console.print(_ranges_table(records, gone))
+        for r in records:
+            if r.name in gone:
+                text = interrupted_text(app, r, gone[r.name])
+                app.console.print(text, style="red", markup=False, highlight=False)
     else:
         app.console.print("no ranges yet: deploy one with `cyberrange up SCENARIO.yaml`")
 
@@ -183,12 +195,14 @@ def _show_ranges(app: AppContext, as_json: bool) -> None:
 @click.pass_obj
 def status(app: AppContext, name: str | None, as_json: bool, backend: str | None) -> None:
     """Hosts of range NAME per copy: state, health, addresses (no NAME: every range)."""
+    from cyberrange.cli.range_hints import interrupted, interrupted_json, interrupted_text
     from range.lifecycle import status as range_status
 
     if name is None:
         _show_ranges(app, as_json)
         return
     found = range_status(_settings(app, backend, name), app.engine, name)
+    gone = interrupted(app, [found.record])
     if as_json:
         hosts = [
             {
@@ -202,10 +216,15 @@ def status(app: AppContext, name: str | None, as_json: bool, backend: str | None
             }
             for h in found.hosts
         ]
-        click.echo(json.dumps({**_record_json(found.record), "hosts": hosts}, indent=2))
+        died = interrupted_json(app, found.record, gone.get(name))
+        document = {**_record_json(found.record), "interrupted": died, "hosts": hosts}
+        click.echo(json.dumps(document, indent=2))
         return
     record = found.record
     app.console.print(f"range [bold]{record.name}[/bold] ({record.scenario_name}): {record.state}")
+    if name in gone:
+        text = interrupted_text(app, record, gone[name])
+        app.console.print(text, style="red", markup=False, highlight=False)
     if record.error:
         app.console.print(f"[red]last error:[/red] {record.error}")
     for copy in sorted({h.copy for h in found.hosts}):
