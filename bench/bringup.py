@@ -39,6 +39,10 @@ ROOT = HERE.parent
 NAME = "h4bench"
 BASELINE_LABEL = "h4bench-baseline"
 
+# The copy number is the third octet of a /16 per network (10.204 front,
+# 10.205 back; used by nothing else), so any copy count the planner allows
+# (1..250) gives valid, non-overlapping subnets. ("10.4{copy}.20.0/24" broke
+# at copy 10: 10.410.20.0.)
 SCENARIO = """\
 schema: cyberrange/v1
 name: bringup-bench
@@ -48,8 +52,8 @@ teams:
   - {name: red, role: red}
   - {name: blue, role: blue, copies: 5}
 networks:
-  front: {subnet: "10.4{copy}.20.0/24"}
-  back:  {subnet: "10.4{copy}.21.0/24"}
+  front: {subnet: "10.204.{copy}.0/24"}
+  back:  {subnet: "10.205.{copy}.0/24"}
 hosts:
   gw:
     image: cyberrange/router
@@ -61,13 +65,13 @@ hosts:
         - {from: front, to: back, ports: [5432/tcp]}
   web:
     image: cyberrange/target
-    networks: {front: "10.4{copy}.20.10"}
+    networks: {front: "10.204.{copy}.10"}
   ws:
     image: cyberrange/base
-    networks: {front: "10.4{copy}.20.11"}
+    networks: {front: "10.204.{copy}.11"}
   db:
     image: cyberrange/base
-    networks: {back: "10.4{copy}.21.20"}
+    networks: {back: "10.205.{copy}.20"}
 """
 
 

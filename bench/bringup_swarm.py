@@ -1,11 +1,12 @@
 """Bring-up benchmark, swarm mode: the same plan on the Docker backend and on the Swarm backend.
 
 The scenario of bench/bringup.py (4 hosts behind a router per copy, plus the
-planner's checker), in this bench's own addresses (10.9x), brought up and
-down with the plain parallel docker script (baseline), the Docker backend and
-the Swarm backend (single-node swarm on this engine: `swarm init` when the
-engine is in no swarm, `swarm leave --force` afterwards). Prints medians and
-the ratios swarm/docker and swarm/baseline.
+planner's checker), in this bench's own addresses (10.206.COPY.0/24 and
+10.207.COPY.0/24), brought up and down with the plain parallel docker script
+(baseline), the Docker backend and the Swarm backend (single-node swarm on
+this engine: `swarm init` when the engine is in no swarm, `swarm leave
+--force` afterwards). Prints medians and the ratios swarm/docker and
+swarm/baseline.
 
     .venv/bin/python bench/bringup_swarm.py [--copies 5] [--rounds 2]
 """
@@ -81,7 +82,8 @@ def main() -> None:
         import_all_tables()
         engine = open_engine(settings)
         scenario = work / "scenario.yaml"
-        scenario.write_text(SCENARIO.replace("10.4{copy}", "10.9{copy}"))
+        # Its own /16s (10.206, 10.207), so it never meets bench/bringup.py's ranges.
+        scenario.write_text(SCENARIO.replace("10.204.", "10.206.").replace("10.205.", "10.207."))
         loaded = load(scenario)
         plan = make_plan(loaded.scenario, range_name=NAME, copies=args.copies)
         spec = work / "spec.txt"
