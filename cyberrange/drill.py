@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from cyberrange.compose import Deployment, deploy
+from cyberrange.compose import Deployment, deploy, teardown
 from cyberrange.defender import ScriptedDefender
 from cyberrange.drill_web import ApiSubmitter, WebServer, demo_accounts, team_token
 from range import lifecycle
@@ -95,25 +95,27 @@ class Drill:
             self._images(loaded)
         with self.phase("Deploy and provision"):
             deployment = self._deploy(loaded)
-        name = deployment.plan.range
+        # The range's exercise may be named otherwise than the range (RANGE.2 after a
+        # scenario change or a `down`: scoring.succession); the game uses its name.
+        name, game = deployment.plan.range, deployment.exercise.name
         backend = get_backend(self.settings)
         with self.phase("Verify the network"):
             self._verify(name, backend)
         server = WebServer(self.settings)
         try:
             with self.phase("Web UI"):
-                self._serve(server, name)
+                self._serve(server, game)
             with self.phase("Exercise"):
                 defender = self._exercise(loaded, deployment, backend, server)
             with self.phase("Records and after-action report"):
-                written = export(self.engine, name, "all", self.options.output / name, ACTOR)
+                written = export(self.engine, game, "all", self.options.output / game, ACTOR)
         finally:
             if not self.options.keep:
                 server.stop()
         if self.options.teardown and not self.options.keep:
             with self.phase("Tear down"):
-                lifecycle.down(self.settings, self.engine, name)
-        return self._result(name, written, server, defender)
+                teardown(self.settings, self.engine, name, actor=ACTOR)
+        return self._result(name, game, written, server, defender)
 
     def _load(self) -> LoadedScenario:
         loaded = load(self.options.scenario, self.settings.root)
@@ -157,7 +159,7 @@ class Drill:
 
             return deploy(
                 self.settings, self.engine, loaded, self.options.name, self.options.copies,
-                on_apply=on_apply, on_task=on_task, on_plan=on_plan,
+                on_apply=on_apply, on_task=on_task, on_plan=on_plan, actor=ACTOR,
             )  # fmt: skip
 
     def _verify(self, name: str, backend: Backend) -> None:
@@ -182,7 +184,7 @@ class Drill:
     ) -> ScriptedDefender | None:
         from cyberrange.game import build_checks
 
-        name, plan = deployment.plan.range, deployment.plan
+        name, plan = deployment.exercise.name, deployment.plan
         exercise = get_exercise(self.engine, name)
         checks = build_checks(self.settings, self.engine, plan, loaded.scenario, loaded.path)
         for container, problem in checks.prepare().items():
@@ -204,7 +206,7 @@ class Drill:
     def _callbacks(
         self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
     ) -> tuple[ClockCallbacks, ScriptedDefender | None]:
-        name, plan = deployment.plan.range, deployment.plan
+        name, plan = deployment.exercise.name, deployment.plan
         sink = audit.make_sink(self.engine)
 
         def on_audit(actor: str, action: str, details: dict[str, Any]) -> None:
@@ -250,13 +252,18 @@ class Drill:
             progress.update(task, completed=tick_count(exercise))
 
     def _result(
-        self, name: str, written: list[Path], server: WebServer, defender: ScriptedDefender | None
+        self,
+        name: str,
+        game: str,
+        written: list[Path],
+        server: WebServer,
+        defender: ScriptedDefender | None,
     ) -> DrillResult:
         html = next((p for p in written if p.suffix == ".html"), Path())
         pdf = next((p for p in written if p.suffix == ".pdf"), Path())
         return DrillResult(
             name=name,
-            board=compute_scoreboard(self.engine, name),
+            board=compute_scoreboard(self.engine, game),
             report_html=html,
             report_pdf=pdf,
             exports=written,
@@ -284,4 +291,3 @@ def timings_table(timings: list[tuple[str, float]]) -> Table:
         table.add_row(title, f"{seconds:.1f}")
     table.add_row("[bold]total", f"[bold]{sum(s for _, s in timings):.1f}")
     return table
-

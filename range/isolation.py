@@ -8,6 +8,12 @@ network, all foreign addresses are walked together (they share the route),
 for every port any service or rule names for them plus one port nobody
 names. That is exact, and linear in containers times shared-network members
 instead of all containers squared.
+
+Rules that name hosts or literal addresses need nothing special here: the
+planner turns them into CIDR blocks like any network rule, the model walks
+them the same way, and the ports they name join the ports tried. A rule on
+copy 1's router naming copy 2's address still changes nothing, because the
+isolation drops come first and routes never lead to another copy's networks.
 """
 
 from __future__ import annotations

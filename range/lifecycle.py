@@ -34,6 +34,11 @@ from range.verify import ProbeResult, verify_plan
 # Called after a container was recreated by `reset`; provisioning hooks in here.
 AfterReset = Callable[[Plan, ContainerPlan], None]
 
+# Called by `up` under the range's lock with the plan and the range's record as
+# it was (None: never deployed), after the range's own refusals and before
+# anything is written or touched: upper layers decide (and may refuse) here.
+BeforeApply = Callable[[Plan, RangeRecord | None], None]
+
 
 @dataclass(frozen=True)
 class UpResult:
@@ -61,15 +66,23 @@ def up(
     *,
     on_plan: Callable[[Plan], None] | None = None,
     backend: Backend | None = None,
+    before_apply: BeforeApply | None = None,
 ) -> UpResult:
-    """Deploy (or repair) a range from a scenario; returns the plan and what changed."""
+    """Deploy (or repair) a range from a scenario; returns the plan and what changed.
+
+    Every refusal comes before the range is touched: another scenario under
+    this name, no engine, then ``before_apply``'s own.
+    """
     plan = make_plan(loaded.scenario, range_name=name, copies=copies)
     if on_plan is not None:
         on_plan(plan)
     chosen = _backend(settings, backend)
     with range_lock(settings, plan.range):
-        _refuse_other_scenario(engine, plan)
+        record = _find_record(engine, plan.range)
+        _refuse_other_scenario(record, plan)
         chosen.check_engine()
+        if before_apply is not None:
+            before_apply(plan, record)
         save_deploying(engine, plan, str(loaded.path), chosen.name)
         try:
             report = chosen.apply(plan, progress)
@@ -80,10 +93,15 @@ def up(
     return UpResult(plan, report)
 
 
-def _refuse_other_scenario(engine: Engine, plan: Plan) -> None:
+def _find_record(engine: Engine, name: str) -> RangeRecord | None:
     try:
-        record = get_record(engine, plan.range)
+        return get_record(engine, name)
     except NotFoundError:
+        return None
+
+
+def _refuse_other_scenario(record: RangeRecord | None, plan: Plan) -> None:
+    if record is None:
         return
     if record.state != RangeState.DOWN and record.scenario_name != plan.scenario:
         raise ConflictError(
@@ -99,19 +117,22 @@ def down(
     progress: ProgressCallback | None = None,
     *,
     backend: Backend | None = None,
+    after_down: Callable[[str], None] | None = None,
 ) -> int:
-    """Remove everything labeled with the range; returns how many objects went."""
+    """Remove everything labeled with the range; returns how many objects went.
+
+    ``after_down(name)`` runs under the range's lock once the range is down
+    (the composition root ends the range's exercise there); a rerun calls it again.
+    """
     chosen = _backend(settings, backend)
     with range_lock(settings, name):
-        try:
-            get_record(engine, name)
-            known = True
-        except NotFoundError:
-            known = False
+        known = _find_record(engine, name) is not None
         removed = chosen.destroy(name, progress)
         if not known and removed == 0:
             raise NotFoundError(f"no range named {name!r}: see `cyberrange status` for the list")
         set_state(engine, name, RangeState.DOWN)
+        if after_down is not None:
+            after_down(name)
     return removed
 
 

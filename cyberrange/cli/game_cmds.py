@@ -226,7 +226,9 @@ def start_cmd(
     running, and running `start` again resumes it at the right tick.
     """
     engine = app.engine
-    setup = _setup(engine, app.settings, range_name or name, scenario_file, copies)
+    setup = _setup(
+        engine, app.settings, range_name or _range_of(engine, name), scenario_file, copies
+    )
     exercise = create_exercise(
         engine, name, setup.plan.range, setup.scenario, str(setup.scenario_path), setup.plan.copies
     )
@@ -240,6 +242,14 @@ def start_cmd(
         for container, problem in problems.items():
             app.console.print(f"[yellow]checker {container}: {problem} (retried each tick)[/]")
     _run_clock(app, exercise, checks, setup)
+
+
+def _range_of(engine: Engine, name: str) -> str:
+    """An existing exercise's range (RANGE.2 plays on RANGE), else the range called NAME."""
+    try:
+        return get_exercise(engine, name).range_name
+    except NotFoundError:
+        return name
 
 
 def _change(app: AppContext, name: str, action: str) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from range.plan import Plan
     from range.state import RangeRecord
     from range.verify import ProbeResult
+    from scoring.succession import Succession
 
 STATE_STYLE = {"up": "green", "deploying": "yellow", "failed": "red", "down": "dim"}
 
@@ -82,8 +83,7 @@ def up(
     with Ansible and plants each copy's signed objective flags. Run it again
     after any failure: it converges.
     """
-    from cyberrange.compose import deploy
-    from range.lifecycle import up as range_up
+    from cyberrange.compose import deploy, deploy_unconfigured
     from range.scenario.loader import load
 
     settings = _settings(app, backend)
@@ -103,19 +103,48 @@ def up(
             progress.update(tasks, advance=1, last=f"{host}: {name}"[:60])
 
         if no_provision:
-            result = range_up(settings, app.engine, loaded, name, copies, step, on_plan=planned)
+            result, settled = deploy_unconfigured(
+                settings, app.engine, loaded, name, copies,
+                on_apply=step, on_plan=planned, actor=_actor(),
+            )  # fmt: skip
             plan, report = result.plan, result.report
+            succession = settled.succession if settled else None
         else:
             deployment = deploy(
                 settings, app.engine, loaded, name, copies,
-                on_apply=step, on_task=configuring, on_plan=planned,
+                on_apply=step, on_task=configuring, on_plan=planned, actor=_actor(),
             )  # fmt: skip
-            plan, report = deployment.plan, deployment.applied
+            plan, report, succession = deployment.plan, deployment.applied, deployment.succession
     app.console.print(
         f"range [bold]{plan.range}[/bold] is up: {len(report.created)} created, "
         f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged"
         + ("" if no_provision else "; every host configured")
     )
+    if succession is not None:
+        app.console.print(_succession_text(succession), highlight=False)
+
+
+def _actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _succession_text(succession: Succession) -> str:
+    """What `up` did with the range's exercise, in one line."""
+    from scoring.succession import Choice
+
+    new, old = succession.name, succession.previous
+    if succession.choice is Choice.CREATE:
+        return f"exercise {new} created (start it with `cyberrange exercise start {new}`)"
+    if succession.choice is Choice.KEEP:
+        return f"exercise {new} kept"
+    why = (
+        "the range was down"
+        if succession.after_down
+        else f"scenario changed since exercise {old} ({'; '.join(succession.changes)})"
+    )
+    return f"{why}: starting exercise {new}; {old}'s records are kept"
 
 
 @click.command()
@@ -124,17 +153,24 @@ def up(
 @click.pass_obj
 def down(app: AppContext, name: str, backend: str | None) -> None:
     """Remove every container, network and volume of range NAME."""
-    from range.lifecycle import down as range_down
+    from cyberrange.compose import teardown
 
     with _progress(app) as progress:
         task = progress.add_task("removing", total=None, last="")
-        removed = range_down(
+        removed, stopped = teardown(
             _settings(app, backend, name),
             app.engine,
             name,
             lambda m: progress.update(task, advance=1, last=m),
+            actor=_actor(),
         )
     app.console.print(f"range [bold]{name}[/bold] is down: {removed} objects removed")
+    if stopped is not None:
+        app.console.print(
+            f"exercise {stopped.name} stopped at tick {stopped.current_tick} (its records are "
+            "kept); the next `up` starts a new exercise",
+            highlight=False,
+        )
 
 
 def _ranges_table(records: list[RangeRecord], gone: dict[str, Holder]) -> Table:
@@ -201,7 +237,7 @@ def status(app: AppContext, name: str | None, as_json: bool, backend: str | None
     if name is None:
         _show_ranges(app, as_json)
         return
-    found = range_status(_settings(app, backend, name), app.engine, name)
+    found = range_status(_settings(app, backend, name), app.engine, name, check_network=True)
     gone = interrupted(app, [found.record])
     if as_json:
         hosts = [
@@ -289,17 +325,15 @@ def verify(app: AppContext, name: str, backend: str | None) -> None:
 def reset(app: AppContext, name: str, host: str, copy: int | None, backend: str | None) -> None:
     """Recreate HOST of range NAME fresh from its image, and configure it again."""
     from cyberrange.compose import reprovision_after_reset
-    from range.errors import NotFoundError
     from range.lifecycle import reset as range_reset
     from range.scenario.loader import load
     from range.state import get_record
-    from scoring.exercise import get_exercise
+    from scoring.succession import range_exercise
 
     record = get_record(app.engine, name)
     settings = _settings(app, backend, name)
-    try:
-        exercise = get_exercise(app.engine, name)
-    except NotFoundError:  # deployed with --no-provision: nothing to configure
+    exercise = range_exercise(app.engine, name)  # its flags are the ones to plant again
+    if exercise is None:  # deployed with --no-provision: nothing to configure
         after = None
     else:
         loaded = load(Path(record.scenario_path), app.settings.root)
