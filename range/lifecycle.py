@@ -8,7 +8,7 @@ backend. A crash mid-way is repaired by running the same command again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
 
@@ -17,6 +17,7 @@ from range.backends.base import ApplyReport, Backend, HostStatus, ProgressCallba
 from range.config import Settings
 from range.errors import ConflictError, NotFoundError
 from range.lock import range_lock
+from range.netcheck import network_drift
 from range.plan import SHARED_COPY, ContainerPlan, Plan
 from range.planner import make_plan
 from range.scenario.loader import LoadedScenario
@@ -141,14 +142,28 @@ def ranges(engine: Engine) -> list[RangeRecord]:
 
 
 def status(
-    settings: Settings, engine: Engine, name: str, *, backend: Backend | None = None
+    settings: Settings,
+    engine: Engine,
+    name: str,
+    *,
+    backend: Backend | None = None,
+    check_network: bool = False,
 ) -> RangeStatus:
-    """The recorded range and every planned host as found on the engine (missing ones too)."""
+    """The recorded range and every planned host as found on the engine (missing ones too).
+
+    With ``check_network`` every running host's addresses, routes and (routers)
+    firewall are read and compared with the plan; differences are its ``drift``.
+    """
     record = get_record(engine, name)
-    found = {(h.host, h.copy): h for h in _backend(settings, backend).status(name)}
+    chosen = _backend(settings, backend)
+    found = {(h.host, h.copy): h for h in chosen.status(name)}
     hosts = list(found.values())
     if record.state != RangeState.DOWN:
-        for container in plan_from_dict(record.plan).containers:
+        plan = plan_from_dict(record.plan)
+        if check_network:
+            drift = network_drift(chosen, plan, hosts)
+            hosts = [replace(h, drift=tuple(drift.get(h.container, ()))) for h in hosts]
+        for container in plan.containers:
             if (container.host, container.copy) not in found:
                 hosts.append(
                     HostStatus(container.host, container.copy, container.name, "missing", "none")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from range.backends.base import Backend
 from range.plan import Plan
 from range.reach import Probe, probe_set
+from range.verify_host import engine_here, host_addresses, host_listener, host_probes
 
 PROBE_TIMEOUT = 2.0  # seconds a connect may take before the port counts as blocked
 RETRY_TIMEOUT = 6.0  # a mismatch is probed once more, slower, before it is reported
@@ -104,9 +105,26 @@ def verify_plan(
 ) -> list[ProbeResult]:
     """Run every probe (in parallel); results in the probes' order.
 
-    ``started`` gets the number of probes before the first runs; ``done`` each result.
+    Without ``probes``: the plan's probe set and, when the engine runs on this
+    machine, the probes to a listener on the host (verify_host), which must all
+    be blocked. ``started`` gets the number of probes before the first runs;
+    ``done`` each result.
     """
-    chosen = list(probe_set(plan) if probes is None else probes)
+    if probes is not None or not engine_here():
+        chosen = list(probe_set(plan) if probes is None else probes)
+        return _run_all(backend, plan, chosen, done, started)
+    with host_listener() as port:
+        chosen = probe_set(plan) + host_probes(plan, port, host_addresses())
+        return _run_all(backend, plan, chosen, done, started)
+
+
+def _run_all(
+    backend: Backend,
+    plan: Plan,
+    chosen: list[Probe],
+    done: Callable[[ProbeResult], None] | None,
+    started: Callable[[int], None] | None,
+) -> list[ProbeResult]:
     if started is not None:
         started(len(chosen))
 

@@ -16,6 +16,7 @@ from cyberrange.context import AppContext
 from range.backends import backend_factories
 
 if TYPE_CHECKING:
+    from range.backends.base import HostStatus
     from range.config import Settings
     from range.lock import Holder
     from range.plan import Plan
@@ -249,6 +250,7 @@ def status(app: AppContext, name: str | None, as_json: bool, backend: str | None
                 "health": h.health,
                 "addresses": h.addresses,
                 "node": h.node,
+                "drift": list(h.drift),
             }
             for h in found.hosts
         ]
@@ -268,11 +270,26 @@ def status(app: AppContext, name: str | None, as_json: bool, backend: str | None
         nodes = any(h.node for h in found.hosts)  # a swarm range: show where each host runs
         table = Table("host", "state", "health", "addresses", *(["node"] * nodes), title=title)
         for h in (h for h in found.hosts if h.copy == copy):
-            color = "green" if h.state == "running" else "red"
+            color = "green" if h.state == "running" and not h.drift else "red"
+            state = f"{h.state}, drifted" if h.drift else h.state
             addresses = ", ".join(f"{a} ({n})" for n, a in sorted(h.addresses.items()))
             where = [h.node] if nodes else []
-            table.add_row(h.host, f"[{color}]{h.state}[/{color}]", h.health, addresses, *where)
+            table.add_row(h.host, f"[{color}]{state}[/{color}]", h.health, addresses, *where)
         app.console.print(table)
+    _show_drift(app, found.hosts)
+
+
+def _show_drift(app: AppContext, hosts: list[HostStatus]) -> None:
+    drifted = [h for h in hosts if h.drift]
+    if not drifted:
+        return
+    app.console.print(
+        f"[red]{len(drifted)} host(s) differ from the plan[/red] "
+        "(repair: run the same `cyberrange up` again):"
+    )
+    for h in drifted:
+        for problem in h.drift:
+            app.console.print(f"  {h.container}: {problem}", markup=False, highlight=False)
 
 
 @click.command()

@@ -33,6 +33,7 @@ class HostStatus:
     health: str  # healthy | unhealthy | none | drifted
     addresses: dict[str, str] = field(default_factory=dict)  # network name → address
     node: str = ""  # cluster node (swarm); empty on a single engine
+    drift: tuple[str, ...] = ()  # how addresses, routes or firewall differ from the plan
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from range.backends.base import ApplyReport, ExecResult, HostStatus, ProgressCallback
 from range.backends.docker_engine import DockerEngine, image_build_hint
-from range.backends.docker_hostfw import ensure_bridge_forwarding
+from range.backends.docker_hostfw import ensure_host_isolation
 from range.backends.docker_objects import (
     configure,
     create_container,
@@ -76,7 +76,7 @@ class DockerBackend:
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
         # No separate engine check: the first call below reports an unreachable engine.
         self._require_images(plan)
-        ensure_bridge_forwarding()
+        ensure_host_isolation()
         networks = {n.name: n for n in plan.networks}
         diff = self._diff(plan, networks)
         self._check_conflicts(plan, diff)

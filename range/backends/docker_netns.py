@@ -17,14 +17,23 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+from range.backends.docker_engine import DockerEngine
 from range.backends.docker_hostfw import engine_is_local
 from range.errors import BackendError
 
 
-def host_can_enter(need_nft: bool = False) -> bool:
+def is_local(engine: DockerEngine) -> bool:
+    """Whether the engine runs on this machine (so its PIDs are this machine's)."""
+    host = engine.client.client_config.host
+    if host is None:
+        return engine_is_local()
+    return str(host).startswith("unix://")
+
+
+def host_can_enter(engine: DockerEngine, need_nft: bool = False) -> bool:
     tools = ["nsenter", "ip"] + (["nft"] if need_nft else [])
     return (
-        engine_is_local()
+        is_local(engine)
         and os.geteuid() == 0
         and all(shutil.which(tool) is not None for tool in tools)
     )
@@ -42,7 +51,7 @@ def _same_netns_as_host(pid: int) -> bool:
         return True  # no such process here: treat as unsafe
 
 
-def run_in_netns(pid: int, argv: Sequence[str], stdin: str, what: str) -> None:
+def run_in_netns(pid: int, argv: Sequence[str], stdin: str | None, what: str) -> str:
     """Run a host command (argument list) inside the network namespace of process ``pid``."""
     if pid <= 0:
         raise BackendError(f"{what}: the container is not running")
@@ -61,3 +70,4 @@ def run_in_netns(pid: int, argv: Sequence[str], stdin: str, what: str) -> None:
     )
     if result.returncode != 0:
         raise BackendError(f"{what}: {result.stderr.strip() or 'exit ' + str(result.returncode)}")
+    return result.stdout

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from range.backends.base import ProgressCallback
 from range.backends.docker_engine import DockerEngine, is_gone
 from range.backends.docker_netns import host_can_enter, host_tool, run_in_netns
-from range.backends.docker_spec import (
-    container_labels,
-    network_create_args,
-    nft_ruleset,
-    route_batch,
-)
+from range.backends.docker_spec import container_labels, network_create_args
+from range.backends.net_spec import nft_ruleset, route_batch, routes_json
 from range.errors import BackendError
 from range.plan import LABEL_RANGE, ContainerPlan, NetworkPlan
 
 RESTART_POLICY = "unless-stopped"
 NET_ADMIN = "NET_ADMIN"
 CONFIG_TIMEOUT = 60.0
+ROUTES_JSON = ("-j", "route", "show", "table", "main")
 
 
 def create_network(engine: DockerEngine, range_name: str, network: NetworkPlan) -> None:
@@ -65,6 +64,8 @@ def create_container(
             alias=alias[0] if alias else None,
             ip=interface.address,
         )
+    if plan.router:
+        put_boot_config(engine, plan)
     engine.call(f"starting {plan.name}", engine.client.container.start, plan.name)
     configure(engine, range_name, plan)
 
@@ -75,21 +76,35 @@ def _aliases(plan: ContainerPlan, network: str, networks: dict[str, NetworkPlan]
     return [plan.host] if net is not None and net.copy == plan.copy else []
 
 
+def put_boot_config(engine: DockerEngine, plan: ContainerPlan) -> None:
+    """Write the router's ruleset and routes into it before it starts (/etc/cr/net).
+
+    The image's init (cr-init, base image) loads them at every boot before any
+    service, so a restart by anyone brings the router back as planned.
+    """
+    with tempfile.TemporaryDirectory(prefix="cr-net-") as tmp:
+        folder = Path(tmp, "cr", "net")
+        folder.mkdir(parents=True)
+        (folder / "firewall.nft").write_text(nft_ruleset(plan), encoding="utf-8")
+        (folder / "routes.json").write_text(routes_json(plan.routes), encoding="utf-8")
+        engine.run(
+            ["cp", str(folder.parent), f"{plan.name}:/etc/"], f"writing {plan.name}'s boot config"
+        )
+
+
 def configure(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> None:
-    """Install routes and (routers) the firewall; idempotent, so re-run on every apply."""
-    if not plan.routes and not plan.router:
-        return
+    """Make routes exactly the plan's and (routers) load the firewall; idempotent."""
     what = f"configuring the network of {plan.name}"
-    if host_can_enter(need_nft=plan.router):
+    if host_can_enter(engine, need_nft=plan.router):
         found = engine.run(["inspect", "--format", "{{.State.Pid}}", plan.name], what).strip()
         pid = int(found or 0)
-        if plan.routes:
-            run_in_netns(pid, [host_tool("ip"), "-batch", "-"], route_batch(plan.routes), what)
-        if plan.router:
+        if plan.router:  # first: forwarding is on from the namespace's start
             run_in_netns(pid, [host_tool("nft"), "-f", "-"], nft_ruleset(plan), what)
+        current = run_in_netns(pid, [host_tool("ip"), *ROUTES_JSON], None, what)
+        batch = route_batch(plan.routes, json.loads(current or "[]"))
+        if batch:
+            run_in_netns(pid, [host_tool("ip"), "-batch", "-"], batch, what)
         return
-    if plan.routes:
-        _install_routes(engine, range_name, plan)
     if plan.router:
         engine.run(
             ["exec", "-i", plan.name, "nft", "-f", "-"],
@@ -97,10 +112,14 @@ def configure(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> Non
             stdin=nft_ruleset(plan),
             timeout=CONFIG_TIMEOUT,
         )
+    # Reading routes needs no capability; only changing them does.
+    current = engine.run(["exec", plan.name, "ip", *ROUTES_JSON], what, timeout=CONFIG_TIMEOUT)
+    batch = route_batch(plan.routes, json.loads(current or "[]"))
+    if batch:
+        _install_routes(engine, range_name, plan, batch)
 
 
-def _install_routes(engine: DockerEngine, range_name: str, plan: ContainerPlan) -> None:
-    batch = route_batch(plan.routes)
+def _install_routes(engine: DockerEngine, range_name: str, plan: ContainerPlan, batch: str) -> None:
     what = f"installing routes in {plan.name}"
     if NET_ADMIN in plan.capabilities:
         engine.run(["exec", "-i", plan.name, "ip", "-batch", "-"], what, stdin=batch)

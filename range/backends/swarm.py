@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from range.backends.base import ApplyReport, ExecResult, HostStatus, ProgressCallback
 from range.backends.docker_engine import DockerEngine
-from range.backends.docker_objects import remove_container
+from range.backends.docker_objects import configure, create_container, remove_container
 from range.backends.docker_parallel import run_parallel
 from range.backends.docker_spec import container_hash
 from range.backends.exec_session import ProcessSession
@@ -35,7 +35,6 @@ from range.backends.swarm_objects import (
     remove_overlay,
 )
 from range.backends.swarm_placement import place
-from range.backends.swarm_remote import configure_on, create_on
 from range.backends.swarm_spec import (
     node_range,
     overlay_create_args,
@@ -220,7 +219,7 @@ class SwarmBackend:
         engine = self.engines.engine(node)
         for attempt in range(ATTACH_ATTEMPTS):
             try:
-                create_on(engine, range_name, plan, networks)
+                create_container(engine, range_name, plan, networks)
                 break
             except BackendError as exc:
                 # A busy manager answers an overlay attachment after its 20s deadline;
@@ -231,7 +230,7 @@ class SwarmBackend:
         return f"created {plan.host} (copy {plan.copy}) on {node.hostname}"
 
     def _reconfigure(self, range_name: str, plan: ContainerPlan, node: Node) -> str:
-        configure_on(self.engines.engine(node), range_name, plan)
+        configure(self.engines.engine(node), range_name, plan)
         return f"checked {plan.host} (copy {plan.copy}) on {node.hostname}"
 
     def _remove(

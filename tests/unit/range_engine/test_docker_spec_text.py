@@ -3,55 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from net_plans import GW, NET  # type: ignore[import-not-found]
 
 from range.backends.docker_spec import (
     bridge_name,
     container_hash,
     container_labels,
     network_create_args,
-    nft_ruleset,
-    route_batch,
 )
+from range.backends.net_spec import nft_ruleset, route_batch
 from range.config import Settings
 from range.errors import PlanError, RangeBusyError
 from range.lock import range_lock
 from range.plan import (
-    HOOK_FORWARD,
-    HOOK_INPUT,
     LABEL_PLAN_HASH,
     LABEL_RANGE,
-    ContainerPlan,
     FirewallRulePlan,
-    Interface,
-    NetworkPlan,
     Plan,
     Route,
 )
 from range.state import plan_from_dict
-
-NET = NetworkPlan("r-c1-a", "a", 1, "10.9.1.0/24", "10.9.1.1")
-GW = ContainerPlan(
-    name="r-c1-gw",
-    host="gw",
-    copy=1,
-    image="cyberrange/router",
-    hostname="gw",
-    interfaces=(Interface("r-c1-a", "10.9.1.2"),),
-    capabilities=("NET_ADMIN",),
-    router=True,
-    firewall_default="drop",
-    firewall=(
-        FirewallRulePlan("drop", source="100.64.0.3/32", hooks=(HOOK_INPUT, HOOK_FORWARD)),
-        FirewallRulePlan("accept", "10.9.1.0/24", "10.9.2.0/24", "tcp", (22, 80), 'say "hi"'),
-        FirewallRulePlan("accept", None, "10.9.3.5", None, (53,)),
-    ),
-    routes=(Route("10.9.9.0/24", "10.9.1.3"), Route("default", "10.9.1.3")),
-)
 
 
 def test_internal_network_arguments_carry_subnet_gateway_and_labels() -> None:
@@ -76,12 +53,16 @@ def test_ruleset_has_policy_established_first_and_rules_in_their_chains() -> Non
     inputs = text[text.index("chain input") : text.index("chain forward")]
     assert "policy drop;" in forward and "policy accept;" in inputs
     lines = [line.strip() for line in forward.splitlines()]
-    assert lines[2] == "ct state established,related accept"
-    assert lines[3] == "ip saddr 100.64.0.3/32 drop"
-    assert lines[4] == (
-        'ip saddr 10.9.1.0/24 ip daddr 10.9.2.0/24 tcp dport { 22, 80 } accept comment "say hi"'
+    assert lines[2].startswith('ct state established,related accept comment "cr:')
+    assert lines[3].startswith('ip saddr 100.64.0.3/32 drop comment "cr:')
+    assert re.fullmatch(
+        r"ip saddr 10.9.1.0/24 ip daddr 10.9.2.0/24 tcp dport \{ 22, 80 \} accept "
+        r'comment "cr:[0-9a-f]{8} say hi"',
+        lines[4],
     )
-    assert lines[5] == "ip daddr 10.9.3.5/32 meta l4proto { tcp, udp } th dport { 53 } accept"
+    assert lines[5].startswith(
+        "ip daddr 10.9.3.5/32 meta l4proto { tcp, udp } th dport { 53 } accept"
+    )
     assert "ip saddr 100.64.0.3/32 drop" in inputs and "10.9.2.0/24" not in inputs
 
 

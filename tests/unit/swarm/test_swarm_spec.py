@@ -101,7 +101,7 @@ def test_only_engines_of_this_machine_count_as_local(monkeypatch: pytest.MonkeyP
     from python_on_whales import DockerClient
 
     from range.backends.docker_engine import DockerEngine
-    from range.backends.swarm_remote import is_local
+    from range.backends.docker_netns import is_local
 
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     assert is_local(DockerEngine(DockerClient()))
