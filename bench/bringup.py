@@ -89,12 +89,15 @@ def spec_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def baseline(action: str, spec: Path) -> float:
+def baseline(action: str, spec: Path, *, quiet: bool = False) -> float:
+    """Run the baseline script; ``quiet`` hides its complaints (a clean-up of nothing)."""
     start = time.perf_counter()
     subprocess.run(
         ["bash", str(HERE / "baseline_bringup.sh"), action, str(spec)],
         check=True,
         env={"PATH": "/usr/local/bin:/usr/bin:/bin", "BASELINE_LABEL": BASELINE_LABEL},
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.DEVNULL if quiet else None,
     )
     return time.perf_counter() - start
 
@@ -135,7 +138,7 @@ def main() -> None:
         spec.write_text("\n".join(spec_lines(plan)) + "\n")
         backend = DockerBackend(workers=args.workers)
         backend.destroy(NAME)
-        baseline("down", spec)
+        baseline("down", spec, quiet=True)  # leftovers of an interrupted run, if any
         print(
             f"{args.copies} copies: {len(plan.networks)} networks, "
             f"{len(plan.containers)} containers; {args.rounds} round(s), {args.workers} workers"
