@@ -17,6 +17,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -73,7 +74,7 @@ def create_exercise(
                 raise GameError(
                     f"exercise {name!r} has finished; {_successor_hint(session, existing)}"
                 )
-            changed = differences(existing.scenario, snapshot(scenario))
+            changed = differences(stored_snapshot(existing), snapshot(scenario))
             if changed:
                 raise GameError(
                     f"exercise {name!r} was made from another version of the scenario "
@@ -103,6 +104,19 @@ def _successor_hint(session: Session, exercise: Exercise) -> str:
 def snapshot(scenario: Scenario) -> dict[str, Any]:
     """The scenario as an exercise stores it (and as game_content reads it)."""
     return scenario.model_dump(mode="json", by_alias=True)
+
+
+def stored_snapshot(exercise: Exercise) -> dict[str, Any]:
+    """The exercise's snapshot as this version's models would write it.
+
+    Read back through the models so that keys added to them since (with their
+    defaults) do not count as a change; a snapshot they no longer accept is
+    compared as stored.
+    """
+    try:
+        return snapshot(Scenario.model_validate(exercise.scenario))
+    except ValidationError:
+        return exercise.scenario
 
 
 def add_exercise(

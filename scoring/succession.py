@@ -32,7 +32,7 @@ from sqlmodel import Session, col, or_, select
 
 from range.errors import GameError
 from range.scenario.models import Scenario
-from scoring.exercise import add_exercise, transition_in
+from scoring.exercise import add_exercise, stored_snapshot, transition_in
 from scoring.game_content import differences
 from scoring.tables import Exercise, ExerciseState
 
@@ -76,7 +76,7 @@ def decide(
     """Keep, create or replace (rules in the module docstring); GameError for a live game."""
     if current is None:
         return Succession(Choice.CREATE, next_name(range_name, taken))
-    changes = tuple(differences(current.scenario, wanted))
+    changes = tuple(differences(stored_snapshot(current), wanted))
     if not changes and not range_was_down:
         return Succession(Choice.KEEP, current.name, current.name)
     if current.state in LIVE:
