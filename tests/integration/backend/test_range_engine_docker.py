@@ -138,6 +138,25 @@ def test_status_cli_tables_and_json(firewalled: Deployed) -> None:
     assert checked.returncode == 0, checked.stdout[-2000:]
 
 
+def test_status_cli_shows_drift_until_up_repairs_it(firewalled: Deployed) -> None:
+    data_dir, plan = firewalled.settings.data_dir, firewalled.plan
+    web = plan.container("web", 1)
+    assert not any(
+        h["drift"]
+        for h in json.loads(cli(data_dir, "status", plan.range, "--json").stdout)["hosts"]
+    )
+    # A restart by hand: Docker gives the host its default route back and not the plan's routes.
+    subprocess.run(["docker", "restart", "-t", "1", web.name], check=True, capture_output=True)
+    shown = cli(data_dir, "status", plan.range)
+    assert shown.returncode == 0, shown.stderr
+    assert "running, drifted" in shown.stdout
+    assert f"{web.name}: route default via" in shown.stdout and "not in the plan" in shown.stdout
+    repaired = cli(data_dir, "up", str(firewalled.scenario), "--name", plan.range, "--no-provision")
+    assert repaired.returncode == 0, repaired.stderr
+    hosts = json.loads(cli(data_dir, "status", plan.range, "--json").stdout)["hosts"]
+    assert all(h["drift"] == [] for h in hosts), hosts
+
+
 def test_shell_opens_in_the_host(firewalled: Deployed) -> None:
     environment = {**os.environ, "CYBERRANGE_DATA_DIR": str(firewalled.settings.data_dir)}
     code = "from cyberrange.cli import main; main()"
