@@ -82,7 +82,9 @@ def up(
 
     Creates what is missing, replaces what drifted, then configures every host
     with Ansible and plants each copy's signed objective flags. Run it again
-    after any failure: it converges.
+    after any failure: it converges. The range keeps its exercise, whatever its
+    state; a changed scenario (tick, copies, services…) or a range that was
+    down starts a new one, RANGE.N, and the old one's records are kept.
     """
     from cyberrange.compose import deploy, deploy_unconfigured
     from range.scenario.loader import load
