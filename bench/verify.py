@@ -1,0 +1,162 @@
+"""Verify benchmark: one exec per probe (the old way) against one exec per source (batched).
+
+Brings up scenarios/dmz-breach with `--copies N` (default 10) on the real
+Docker engine, unprovisioned (a service nobody started answers `closed`,
+which proves the path as well as `open`), and runs the same probe set both
+ways on the same range in the same run, alternating which goes first over
+the rounds:
+
+- `single`: the way `verify` ran before: one `docker exec python3 -c
+  PROBE_CODE ...` per probe, 8 at a time, a mismatch once more alone;
+- `batched`: `range.verify.verify_plan`: one exec per source container
+  probing all its targets at once, a mismatch once more alone.
+
+Prints the probe and source counts, each round's times, the medians and the
+ratio, and whether both ways gave the same answers. The scenario is copied
+to a temporary folder with its subnets moved (SUBNETS), so it never collides
+with another range of the same scenario; the range is named
+bverify<N>-<pid> and taken down at the end.
+
+    .venv/bin/python bench/verify.py [--copies 10] [--rounds 2] [--exec-workers 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from cyberrange.tables import import_all_tables  # noqa: E402
+from range import probe_batch, verify  # noqa: E402
+from range.backends.base import Backend  # noqa: E402
+from range.backends.docker import DockerBackend  # noqa: E402
+from range.config import Settings  # noqa: E402
+from range.db import open_engine  # noqa: E402
+from range.lifecycle import down, up  # noqa: E402
+from range.plan import Plan  # noqa: E402
+from range.reach import Probe, probe_set  # noqa: E402
+from range.scenario.loader import LoadedScenario, load  # noqa: E402
+from range.verify_host import engine_here, host_addresses, host_listener, host_probes  # noqa: E402
+
+SCENARIO = ROOT / "scenarios" / "dmz-breach"
+# Subnets no bundled scenario, test or other bench uses; 250 copies fit.
+SUBNETS = {
+    "198.51.100.": "100.64.208.",
+    '"10.{copy}.1.': '"10.208.{copy}.',
+    '"10.{copy}.2.': '"10.209.{copy}.',
+}
+SINGLE_WORKERS = 8  # what verify ran with before batching
+Run = Callable[[Backend, Plan, list[Probe]], list[verify.ProbeResult]]
+
+
+def scenario_copy(folder: Path) -> LoadedScenario:
+    """dmz-breach in ``folder`` with the subnets of SUBNETS (everything else unchanged)."""
+    shutil.copytree(SCENARIO, folder)
+    path = folder / "scenario.yaml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in SUBNETS.items():
+        if old not in text:
+            raise SystemExit(f"{SCENARIO}/scenario.yaml no longer holds {old!r}: update SUBNETS")
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return load(path, ROOT)
+
+
+def single(backend: Backend, plan: Plan, probes: list[Probe]) -> list[verify.ProbeResult]:
+    """The old `verify`: one exec per probe, SINGLE_WORKERS at once, a mismatch retried."""
+
+    def one(probe: Probe) -> verify.ProbeResult:
+        result = verify.run_probe(backend, plan.range, probe)
+        if not result.ok:
+            result = verify.run_probe(backend, plan.range, probe, verify.RETRY_TIMEOUT)
+        return result
+
+    with ThreadPoolExecutor(max_workers=SINGLE_WORKERS) as pool:
+        return list(pool.map(one, probes))
+
+
+def batched(backend: Backend, plan: Plan, probes: list[Probe]) -> list[verify.ProbeResult]:
+    return verify.verify_plan(backend, plan, probes)
+
+
+@contextmanager
+def probes_of(plan: Plan) -> Iterator[list[Probe]]:
+    """The probe set `verify` runs, with the host probes while their listener is up."""
+    if not engine_here():
+        yield probe_set(plan)
+        return
+    with host_listener() as port:
+        yield probe_set(plan) + host_probes(plan, port, host_addresses())
+
+
+def timed(run: Run, backend: Backend, plan: Plan, probes: list[Probe]) -> tuple[float, list[str]]:
+    start = time.perf_counter()
+    results = run(backend, plan, probes)
+    seconds = time.perf_counter() - start
+    bad = sum(1 for r in results if not r.ok)
+    print(f"  {run.__name__:8} {seconds:7.1f}s  {bad} mismatch(es)", flush=True)
+    return seconds, [r.actual for r in results]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--exec-workers", type=int, default=verify.EXEC_WORKERS)
+    args = parser.parse_args()
+    # A bench knob only: verify reads it on every run.
+    verify.EXEC_WORKERS = args.exec_workers
+    name = f"bverify{args.copies}-{os.getpid()}"
+    backend = DockerBackend()
+    with tempfile.TemporaryDirectory(prefix="bverify-") as tmp:
+        work = Path(tmp)
+        settings = Settings(data_dir=work / "data", root=ROOT)
+        import_all_tables()
+        engine = open_engine(settings)
+        loaded = scenario_copy(work / "dmz-breach")
+        start = time.perf_counter()
+        try:
+            plan = up(settings, engine, loaded, name, args.copies, backend=backend).plan
+            print(f"{name}: up in {time.perf_counter() - start:.1f}s", flush=True)
+            compare(backend, plan, args.rounds, args.exec_workers)
+        finally:
+            down(settings, engine, name, backend=backend)
+            engine.dispose()
+
+
+def compare(backend: Backend, plan: Plan, rounds: int, exec_workers: int) -> None:
+    with probes_of(plan) as probes:
+        sources = len({p.source for p in probes})
+        print(
+            f"{plan.copies} copies, {len(plan.containers)} containers: {len(probes)} probes "
+            f"from {sources} sources; single: {SINGLE_WORKERS} execs at once, "
+            f"batched: {exec_workers} execs at once, {probe_batch.WIDTH} connects per exec"
+        )
+        times: dict[str, list[float]] = {"single": [], "batched": []}
+        answers: dict[str, list[str]] = {}
+        for round_ in range(rounds):
+            print(f"round {round_ + 1}:")
+            order = (single, batched) if round_ % 2 == 0 else (batched, single)
+            for run in order:
+                seconds, answers[run.__name__] = timed(run, backend, plan, probes)
+                times[run.__name__].append(seconds)
+    old, new = statistics.median(times["single"]), statistics.median(times["batched"])
+    differ = sum(1 for a, b in zip(answers["single"], answers["batched"], strict=True) if a != b)
+    print(f"median: single {old:.1f}s, batched {new:.1f}s, ratio {old / new:.1f}x")
+    print(f"answers that differ between the two ways (last round): {differ} of {len(probes)}")
+
+
+if __name__ == "__main__":
+    main()
