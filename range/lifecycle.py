@@ -72,7 +72,8 @@ def up(
     """Deploy (or repair) a range from a scenario; returns the plan and what changed.
 
     Every refusal comes before the range is touched: another scenario under
-    this name, no engine, then ``before_apply``'s own.
+    this name, no engine, missing images or names and subnets held by others
+    (the backend's preflight), then ``before_apply``'s own.
     """
     plan = make_plan(loaded.scenario, range_name=name, copies=copies)
     if on_plan is not None:
@@ -82,6 +83,7 @@ def up(
         record = _find_record(engine, plan.range)
         _refuse_other_scenario(record, plan)
         chosen.check_engine()
+        chosen.preflight(plan)  # images, names, subnets: refused before anything is written
         if before_apply is not None:
             before_apply(plan, record)
         save_deploying(engine, plan, str(loaded.path), chosen.name)

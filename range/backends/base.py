@@ -49,6 +49,9 @@ class Backend(Protocol):
     def check_engine(self) -> None:
         """Raise EngineUnavailableError with how to start the engine."""
 
+    def preflight(self, plan: Plan) -> None:
+        """Raise every refusal apply would raise (engine, images, conflicts), touching nothing."""
+
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
         """Make the running range match the plan: create missing, replace drifted."""
 

@@ -73,6 +73,10 @@ class DockerBackend:
         self.engine.check()
 
     # ----------------------------------------------------------------- apply
+    def preflight(self, plan: Plan) -> None:
+        self._require_images(plan)
+        self._check_conflicts(plan, self._diff(plan, {n.name: n for n in plan.networks}))
+
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
         # No separate engine check: the first call below reports an unreachable engine.
         self._require_images(plan)

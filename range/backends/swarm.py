@@ -79,6 +79,17 @@ class SwarmBackend:
         return self.engines.engine(node)
 
     # ----------------------------------------------------------------- apply
+    def preflight(self, plan: Plan) -> None:
+        self.check_engine()
+        require_images(self.manager, sorted({c.image for c in plan.containers}))
+        nodes = self.nodes()
+        networks = {n.name: n for n in plan.networks}
+        taken = taken_addresses(plan)
+        ranges = {n.name: node_range(n, taken[n.name]) for n in plan.networks}
+        diff = self._diff(plan, networks, ranges, nodes)
+        check_network_conflicts(self.manager, plan.range, diff.new_networks)
+        self._check_names(plan.range, diff.new_containers, nodes, diff.stale)
+
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
         self.check_engine()
         require_images(self.manager, sorted({c.image for c in plan.containers}))

@@ -122,3 +122,24 @@ def test_up_refuses_to_replace_a_live_exercise_before_touching_the_range(
     (exercise,) = exercises(db, name)
     assert exercise.state is ExerciseState.FINISHED
     assert chain_actions(db, name) == ["exercise.create", "exercise.stop"]
+
+
+def test_a_name_held_outside_the_range_is_refused_before_any_exercise_is_written(
+    run: Cli, db: Engine, tmp_path: Path, range_names: list[str]
+) -> None:
+    name = "x13-held"
+    range_names.append(name)
+    squatter = f"{name}-c1-box"  # the name the plan gives the host, held by a stranger
+    subprocess.run(
+        ["docker", "create", "--name", squatter, "cyberrange/base", "true"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    try:
+        code, out = run("up", str(write_scenario(tmp_path, octet=4)), "--name", name)
+    finally:
+        subprocess.run(["docker", "rm", "-f", squatter], capture_output=True, timeout=120)
+    assert code == 1
+    assert f"container {squatter} already exists and does not belong to range {name}" in out
+    assert exercises(db, name) == []  # the backend refused before the exercise was decided
