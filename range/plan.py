@@ -105,12 +105,45 @@ class ContainerPlan:
 
 
 @dataclass(frozen=True)
+class GrantedNetwork:
+    name: str  # NetworkPlan.name
+    network: str  # scenario network name
+    subnet: str
+    gateway: str  # the engine host's address on it: VPN traffic enters the network here
+
+
+@dataclass(frozen=True)
+class GrantedHost:
+    host: str  # scenario host name
+    container: str  # ContainerPlan.name
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """What the people of one team instance (red, blue-1...) reach, per the scenario's access."""
+
+    team: str  # team instance name, as users are assigned (blue-1)
+    copy: int  # the instance's copy; 0 for teams without one (red, white)
+    index: int  # 1.. in team order: numbers the instance's VPN endpoint
+    client_subnet: str  # addresses of the instance's VPN clients (and its endpoint's .1)
+    networks: tuple[GrantedNetwork, ...] = ()  # VPN clients reach these, nothing else
+    hosts: tuple[GrantedHost, ...] = ()  # browser shells
+
+
+@dataclass(frozen=True)
 class Plan:
     range: str  # range name; every object carries it as LABEL_RANGE
     scenario: str
     copies: int
     networks: tuple[NetworkPlan, ...]
     containers: tuple[ContainerPlan, ...]
+    access: tuple[AccessGrant, ...] = ()
+
+    def grant(self, team: str) -> AccessGrant:
+        for grant in self.access:
+            if grant.team == team:
+                return grant
+        raise KeyError(f"no access for team {team!r}")
 
     def container(self, host: str, copy: int) -> ContainerPlan:
         for container in self.containers:

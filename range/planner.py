@@ -33,6 +33,7 @@ from range.plan import (
     Plan,
     ServicePlan,
 )
+from range.plan_access import access_grants, with_return_routes
 from range.plan_addresses import Member, Segment, assign, check_overlaps, subnet_of
 from range.plan_firewall import (
     Endpoints,
@@ -78,12 +79,14 @@ def draft_plan(
     containers = _containers(name, scenario, segments, addresses, count)
     containers = with_routes(containers, networks, count)
     containers = _with_firewalls(containers, scenario, networks, segments, count)
+    grants = access_grants(name, scenario, networks, containers)
     return Plan(
         range=name,
         scenario=scenario.name,
         copies=count,
         networks=tuple(sorted(networks, key=lambda n: n.copy)),
-        containers=tuple(containers),
+        containers=tuple(with_return_routes(containers, grants)),
+        access=grants,
     )
 
 

@@ -20,8 +20,11 @@ from range.errors import NotFoundError
 from range.lock import Holder, abandoned_lock
 from range.plan import (
     HOOK_FORWARD,
+    AccessGrant,
     ContainerPlan,
     FirewallRulePlan,
+    GrantedHost,
+    GrantedNetwork,
     Interface,
     NetworkPlan,
     Plan,
@@ -67,6 +70,17 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         copies=int(data["copies"]),
         networks=networks,
         containers=containers,
+        access=tuple(_grant(g) for g in data.get("access", ())),
+    )
+
+
+def _grant(data: dict[str, Any]) -> AccessGrant:
+    return AccessGrant(
+        **{
+            **data,
+            "networks": tuple(GrantedNetwork(**n) for n in data.get("networks", ())),
+            "hosts": tuple(GrantedHost(**h) for h in data.get("hosts", ())),
+        }
     )
 
 

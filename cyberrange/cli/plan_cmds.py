@@ -15,6 +15,7 @@ from range.draw import draw
 from range.plan import ContainerPlan, Plan
 from range.planner import make_plan
 from range.reach import Reach, reachability
+from range.reach_vpn import vpn_reachability
 from range.scenario.loader import load
 
 ALLOWED = "[green]allowed[/green]"
@@ -56,10 +57,14 @@ def plan_command(
     plan = _plan(app, file, name, copies)
     if as_json:
         data = reach_json(plan, reachability(plan)) if reach else plan.to_dict()
+        if reach:
+            data["vpn"] = vpn_json(plan, vpn_reachability(plan))
         click.echo(json.dumps(data, indent=2))
         return
     if reach:
         app.console.print(reach_table(plan, reachability(plan)))
+        if plan.access:
+            app.console.print(vpn_table(plan, vpn_reachability(plan)))
         return
     app.console.print(networks_table(plan))
     app.console.print(containers_table(plan))
@@ -200,6 +205,41 @@ def reach_json(plan: Plan, reaches: list[Reach]) -> dict[str, Any]:
         row["path"] = list(reach.path)
         rows.append(row)
     return {"range": plan.range, "scenario": plan.scenario, "copies": plan.copies, "reaches": rows}
+
+
+def vpn_table(plan: Plan, reaches: list[Reach]) -> Table:
+    """Rows: team instances; columns: networks; cells: how many hosts their VPN clients reach."""
+    network_of = {i.address: i.network for c in plan.containers for i in c.interfaces}
+    counts: dict[tuple[str, str], list[int]] = {}
+    for reach in reaches:
+        seen = counts.setdefault((reach.source, network_of[reach.address]), [0, 0])
+        seen[0] += reach.allowed
+        seen[1] += 1
+    table = Table(title="VPN clients reach (rows: team; hosts reached of those on the network)")
+    table.add_column("vpn of", overflow="fold")
+    for network in plan.networks:
+        label = network.network if network.copy == 0 else f"{network.network}@{network.copy}"
+        table.add_column(label, overflow="fold")
+    for grant in plan.access:
+        cells = []
+        for network in plan.networks:
+            got, total = counts.get((f"vpn:{grant.team}", network.name), [0, 0])
+            cells.append(f"[green]{got}/{total}[/green]" if got else DENIED)
+        table.add_row(f"{grant.team} ({grant.client_subnet})", *cells)
+    return table
+
+
+def vpn_json(plan: Plan, reaches: list[Reach]) -> list[dict[str, Any]]:
+    """VPN rows: the source is a team instance's clients (``vpn:blue-1``), not a container."""
+    where = {c.name: (c.host, c.copy) for c in plan.containers}
+    rows = []
+    for reach in reaches:
+        host, copy = where[reach.destination]
+        row: dict[str, Any] = {"team": reach.source.removeprefix("vpn:")}
+        row.update(asdict(reach))
+        row.update(destination_host=host, destination_copy=copy, path=list(reach.path))
+        rows.append(row)
+    return rows
 
 
 def _cell(found: dict[tuple[str, str, int | None], bool], source: str, dest: str, port: int) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
+from range.scenario.checks_access import access_findings
 from range.scenario.checks_firewall import firewall_findings
 from range.scenario.checks_net import network_findings
 from range.scenario.checks_raw import raw_findings
@@ -187,4 +188,5 @@ MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
     (firewall_findings, frozenset({"teams", "networks", "hosts"})),
     (_timing, frozenset({"tick", "duration", "injects", "scoring"})),
     (network_findings, frozenset({"teams", "networks", "hosts"})),
+    (access_findings, frozenset({"access", "teams", "networks", "hosts"})),
 )

@@ -286,6 +286,17 @@ class Scoring(Strict):
     freeze: Duration | None = Field(default=None, description="Freeze this long before the end.")
 
 
+class Access(Strict):
+    """What the people of a team get: VPN into networks, browser shells on hosts.
+
+    Names mean the team's own copy for defending teams; non-defending teams
+    (red, white) are granted shared networks and hosts only.
+    """
+
+    vpn: list[Name] = Field(default_factory=list, description="Networks VPN clients reach.")
+    shell: list[Name] = Field(default_factory=list, description="Hosts with a browser shell.")
+
+
 class Scenario(Strict):
     schema_version: Literal["cyberrange/v1"] = Field(alias="schema")
     name: Name
@@ -302,6 +313,9 @@ class Scenario(Strict):
     scoring: Scoring = Field(default_factory=Scoring)
     external_images: list[str] = Field(
         default_factory=list, description="Images not built from docker/ (pre-loaded)."
+    )
+    access: dict[Name, Access] = Field(
+        default_factory=dict, description="Per team role or team name: what its people reach."
     )
 
     @field_validator("teams")
@@ -326,6 +340,10 @@ class Scenario(Strict):
                 owners[number] = f"{team.name}-{index}" if team.copies > 1 else team.name
                 number += 1
         return owners
+
+    def access_for(self, team: Team) -> Access | None:
+        """The team's grant: its own entry by team name first, else its role's."""
+        return self.access.get(team.name) or self.access.get(team.role.value)
 
     def with_copies(self, copies: int) -> Scenario:
         """The same scenario with its single defending team given ``copies`` copies."""
