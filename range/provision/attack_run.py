@@ -101,7 +101,8 @@ def run_attack_playbook(
         where = engine_args() if engine_args else None
         write_inventory(inventory, build_inventory(plan, source, {}, where))
     private = settings.data_dir / "attacks" / plan.range / uuid.uuid4().hex[:12]
-    files = RunFiles.prepare(private, inventory, extravars, forks=5)
+    # The plain strategy: attack steps keep the exec-per-task behaviour they were written for.
+    files = RunFiles.prepare(private, inventory, extravars, forks=5, mitogen=False)
     files = dataclasses.replace(files, playbook=playbook)
     log = settings.logs_dir / f"{plan.range}-attacks.log"
     collector = _Collector(on_task)

@@ -1,9 +1,9 @@
 """The Ansible inventory of a range: inventories/<range>.yml.
 
 Written on every `up` from the Plan and the scenario. Hosts are the range's
-containers, reached with community.docker's `docker` connection (docker exec,
-no SSH). Groups: per copy (copy_0 holds shared hosts), per team, per role
-(routers, targets, attackers, checkers) and per scenario host (host_<name>).
+containers, reached with the `docker` connection (docker exec, no SSH).
+Groups: per copy (copy_0 holds shared hosts), per team, per role (routers,
+targets, attackers, checkers) and per scenario host (host_<name>).
 No secret goes into this file: flag values travel separately (see runner).
 """
 
@@ -22,7 +22,12 @@ from range.plan import SHARED_COPY, ContainerPlan, Plan
 from range.provision.model import FlagSpot, ScenarioSource
 from range.scenario.models import Host, Scenario
 
-CONNECTION = "community.docker.docker"
+# The short name: plain Ansible routes it to community.docker.docker, and
+# Mitogen (runner.MITOGEN_STRATEGY) replaces exactly this name by its own
+# docker connection, which keeps one interpreter per container for the run.
+CONNECTION = "docker"
+# Hosts on another engine keep the plain plugin: Mitogen's cannot pass engine options.
+PLAIN_CONNECTION = "community.docker.docker"
 PYTHON = "/usr/bin/python3"
 HOST_VARS_DIR = "host_vars"  # scenario-side parameters: <scenario>/host_vars/<host>.yml
 
@@ -210,7 +215,10 @@ def connection_vars(container: str, engine_args: Sequence[str]) -> dict[str, str
         raise ProvisionError(
             container, "write inventory", f"engine option with a space: {list(engine_args)}"
         )
-    return {"ansible_docker_extra_args": " ".join(engine_args)}
+    return {
+        "ansible_connection": PLAIN_CONNECTION,
+        "ansible_docker_extra_args": " ".join(engine_args),
+    }
 
 
 def build_inventory(

@@ -1,6 +1,6 @@
 """The site playbook of one provisioning run, generated from the scenario.
 
-One play applies every selected host's roles in parallel (`strategy: free`,
+One play applies every selected host's roles in parallel (`free` strategy,
 each host includes its own role list from `cr_roles`), then a playbook entry
 runs as its own play limited to its hosts (`cr_targets`), and last the
 provisioner plants the objective flags itself, whatever the roles did.
@@ -23,6 +23,8 @@ from range.provision.model import ScenarioSource
 from range.scenario.assets import resolve_asset
 
 FLAGS_VAR = "cr_objective_flags"  # extra var: container -> {flag index: value}
+# Ansible's `free` strategy run through Mitogen (see runner.MITOGEN_STRATEGY).
+ROLES_STRATEGY = "mitogen_free"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ def _roles_play(containers: list[str]) -> dict[str, Any]:
         "name": "Configure hosts",
         "hosts": containers,
         "gather_facts": False,
-        "strategy": "free",
+        "strategy": ROLES_STRATEGY,
         "tasks": [
             {
                 "name": "Apply role",

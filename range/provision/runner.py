@@ -7,6 +7,7 @@ ProvisionError naming the host, the task and Ansible's own message.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -22,7 +23,7 @@ from range.provision.model import ProvisionProgress
 
 ANSIBLE_CFG = """\
 [defaults]
-host_key_checking = False
+{strategy}host_key_checking = False
 retry_files_enabled = False
 interpreter_python = /usr/bin/python3
 gathering = explicit
@@ -34,7 +35,25 @@ deprecation_warnings = False
 pipelining = True
 """
 
+# Mitogen keeps one Python interpreter per container for the whole run and
+# sends each task into it: one `docker exec` per host instead of one per task,
+# and Ansible's module_utils imported once per host, not once per task. Measured
+# on dmz-breach (docs/provisioning.md): about half the wall time and 40% less
+# CPU than community.docker's plain `docker exec` per task.
+MITOGEN_STRATEGY = """\
+strategy_plugins = {plugins}
+strategy = mitogen_linear
+"""
+
 FAILURE_EVENTS = ("runner_on_failed", "runner_on_unreachable", "runner_item_on_failed")
+
+
+def mitogen_plugins() -> Path:
+    """ansible_mitogen's strategy plugins (a dependency: missing is an error)."""
+    spec = importlib.util.find_spec("ansible_mitogen")
+    if spec is None or spec.origin is None:
+        raise ProvisionError("(controller)", "configure Ansible", "mitogen is not installed")
+    return Path(spec.origin).parent / "plugins" / "strategy"
 
 
 @dataclass(frozen=True)
@@ -49,13 +68,20 @@ class RunFiles:
 
     @classmethod
     def prepare(
-        cls, private_dir: Path, inventory: Path, extravars: Mapping[str, Any], forks: int
+        cls,
+        private_dir: Path,
+        inventory: Path,
+        extravars: Mapping[str, Any],
+        forks: int,
+        mitogen: bool = True,
     ) -> RunFiles:
+        """Write the run's config and secrets; `mitogen` picks the faster strategy."""
         private_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         private_dir.chmod(0o700)
         (private_dir / "project").mkdir(exist_ok=True)
         config = private_dir / "ansible.cfg"
-        config.write_text(ANSIBLE_CFG.format(forks=forks), encoding="utf-8")
+        strategy = MITOGEN_STRATEGY.format(plugins=mitogen_plugins()) if mitogen else ""
+        config.write_text(ANSIBLE_CFG.format(forks=forks, strategy=strategy), encoding="utf-8")
         secret = private_dir / "extravars.json"
         descriptor = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

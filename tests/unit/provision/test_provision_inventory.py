@@ -42,7 +42,7 @@ def test_inventory_groups_and_host_vars(unit_settings: Settings) -> None:
     plan = make_plan(loaded.scenario, "dmz-unit")
     files, members = prepare(plan, loaded, unit_settings, values_for(plan, loaded))
     inventory = yaml.safe_load(files.inventory.read_text())["all"]
-    assert inventory["vars"]["ansible_connection"] == "community.docker.docker"
+    assert inventory["vars"]["ansible_connection"] == "docker"  # Mitogen replaces this name
     web = inventory["hosts"]["dmz-unit-c1-web"]
     assert web["ansible_host"] == "dmz-unit-c1-web"
     assert (web["cr_host"], web["cr_copy"], web["cr_kind"]) == ("web", 1, "targets")
@@ -131,6 +131,9 @@ def test_hosts_on_other_engines_get_their_engine_options(unit_settings: Settings
     hosts = yaml.safe_load(files.inventory.read_text())["all"]["hosts"]
     assert hosts["dmz-unit-c2-web"]["ansible_docker_extra_args"] == "--host tcp://10.9.0.3:2375"
     assert "ansible_docker_extra_args" not in hosts["dmz-unit-c1-web"]  # the default engine
+    # Mitogen's docker connection takes no engine options: the plain plugin does.
+    assert hosts["dmz-unit-c2-web"]["ansible_connection"] == "community.docker.docker"
+    assert "ansible_connection" not in hosts["dmz-unit-c1-web"]
 
 
 def test_an_engine_option_with_a_space_is_refused(unit_settings: Settings) -> None:
