@@ -3,8 +3,9 @@
 Brings up N fresh hosts (default 6, one per copy of a small scenario using the
 role library), provisions them through `range.provision.provision`, recreates
 them fresh, and runs `ansible-playbook` directly on the same inventory,
-playbook, config and extra vars. Prints both times and the ratio (target:
-within 1.1x). Repeats `--rounds` times, alternating which goes first.
+playbook, config and extra vars. Prints both times and the ratio of each
+round and the medians (target: within 1.1x). Repeats `--rounds` times,
+alternating which goes first.
 
     .venv/bin/python bench/provision.py [--hosts 6] [--rounds 1] [--keep]
 """
@@ -133,6 +134,7 @@ def main() -> None:
             else:
                 playbook_times.append(time_playbook(backend, plan, loaded, settings))
                 runner_times.append(time_runner(backend, plan, loaded, settings))
+            print(f"  ratio:            {runner_times[-1] / playbook_times[-1]:7.3f}x")
     finally:
         if not args.keep:
             backend.destroy(RANGE)
