@@ -8,11 +8,16 @@ Two figures, sampled every `interval` seconds in a background thread:
 - containers: the summed cgroup v1 memory of the range's containers, as
   `rss` (anonymous memory) and `usage` (rss + page cache), read from
   /sys/fs/cgroup/memory/docker/<id>/. The Docker daemon itself is in neither.
+
+CpuMeter adds the CPU seconds of a phase, which a loaded machine disturbs
+less than wall time: the process tree's (getrusage) and the containers'
+(cpuacct). The daemon's, containerd's and fuse-overlayfs' CPU is in neither.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -20,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CGROUP_MEMORY = Path("/sys/fs/cgroup/memory")
+CGROUP_CPU = Path("/sys/fs/cgroup/cpuacct")
 REFRESH_IDS = 2.0  # seconds between `docker ps` calls: containers come and go per phase
 
 
@@ -80,6 +86,48 @@ def cgroup_memory(ids: list[str]) -> tuple[int, int]:
         except (OSError, ValueError):  # removed meanwhile, or another cgroup layout
             continue
     return rss, usage
+
+
+def container_cpu(ids: list[str]) -> dict[str, float]:
+    """Container id -> CPU seconds it used since it started (cgroup v1 cpuacct)."""
+    used = {}
+    for cid in ids:
+        try:
+            used[cid] = int((CGROUP_CPU / "docker" / cid / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError):
+            continue
+    return used
+
+
+def tree_cpu() -> float:
+    """CPU seconds of this process and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds of one phase: the process tree's, and the range containers'.
+
+    Containers removed during the phase take their counters with them, so the
+    container figure means nothing for `down`.
+    """
+
+    range_name: str
+    tree: float = 0.0
+    containers: dict[str, float] = field(default_factory=dict)
+
+    def start(self) -> CpuMeter:
+        self.tree = tree_cpu()
+        self.containers = container_cpu(container_ids(self.range_name))
+        return self
+
+    def stop(self) -> tuple[float, float]:
+        """(process tree, containers) CPU seconds since start()."""
+        now = container_cpu(container_ids(self.range_name))
+        used = sum(value - self.containers.get(cid, 0.0) for cid, value in now.items())
+        return tree_cpu() - self.tree, used
 
 
 @dataclass

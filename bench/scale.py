@@ -6,9 +6,12 @@ the Docker backend (`range.lifecycle.up`), provisions it with real Ansible
 as `cyberrange up` does), runs `verify` and takes it down, and prints each
 phase's time and peak memory:
 
-- `tree`: summed RSS of this process and its descendants (Ansible, docker CLI);
+- `tree MiB`: summed RSS of this process and its descendants (Ansible, docker CLI);
 - `ctr rss` / `ctr use`: summed cgroup memory of the range's containers
-  (anonymous memory / including page cache). The daemon is in neither.
+  (anonymous memory / including page cache). The daemon is in neither;
+- `cpu tree` / `cpu ctr`: CPU seconds of the process tree and of the range's
+  containers during the phase (less disturbed by a loaded machine than wall
+  time; meaningless for the containers in `down`).
 
 The scenario is scenarios/dmz-breach copied to a temporary folder with its
 subnets moved (see SUBNETS), so the bench never collides with another range of
@@ -35,7 +38,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from memsample import MemorySampler, Peaks  # noqa: E402
+from memsample import CpuMeter, MemorySampler, Peaks  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from cyberrange.compose import objective_flags  # noqa: E402
@@ -44,6 +47,7 @@ from range import lifecycle  # noqa: E402
 from range.backends.docker import DockerBackend  # noqa: E402
 from range.config import Settings  # noqa: E402
 from range.db import open_engine  # noqa: E402
+from range.errors import ProvisionError  # noqa: E402
 from range.provision import provision  # noqa: E402
 from range.scenario.loader import LoadedScenario, load  # noqa: E402
 from scoring.exercise import create_exercise  # noqa: E402
@@ -63,6 +67,7 @@ T = TypeVar("T")
 class Phase:
     seconds: float
     peaks: Peaks
+    cpu: tuple[float, float]  # CPU seconds: process tree, containers
     note: str = ""
 
 
@@ -79,12 +84,13 @@ def scenario_copy(folder: Path) -> LoadedScenario:
     return load(path, ROOT)
 
 
-def timed(sampler: MemorySampler, action: Callable[[], T]) -> tuple[T, float, Peaks]:
+def timed(sampler: MemorySampler, action: Callable[[], T]) -> tuple[T, Phase]:
     sampler.phase()  # forget the peaks of whatever ran before
+    meter = CpuMeter(sampler.range_name).start()
     started = time.perf_counter()
     result = action()
     elapsed = time.perf_counter() - started
-    return result, elapsed, sampler.phase()
+    return result, Phase(elapsed, sampler.phase(), meter.stop())
 
 
 def one_size(
@@ -95,29 +101,32 @@ def one_size(
     sampler = MemorySampler(name).start()
     phases: dict[str, Phase] = {}
     try:
-        result, seconds, peaks = timed(
+        result, phases["up"] = timed(
             sampler, lambda: lifecycle.up(settings, engine, loaded, name, copies, backend=backend)
         )
         plan = result.plan
-        phases["up"] = Phase(seconds, peaks, f"{len(plan.containers)} containers")
+        phases["up"].note = f"{len(plan.containers)} containers"
         exercise = create_exercise(engine, name, name, loaded.scenario, str(loaded.path), copies)
         flags = objective_flags(exercise, plan, loaded.scenario)
         where = backend.engine_args(name)
-        report, seconds, peaks = timed(
-            sampler, lambda: provision(plan, loaded, settings, flags, engine_args=where)
-        )
-        note = f"{len(report.hosts)} hosts, {report.total_changed} changes"
-        phases["provision"] = Phase(seconds, peaks, note)
-        probes, seconds, peaks = timed(
-            sampler, lambda: lifecycle.verify(settings, engine, name, backend=backend)
-        )
-        wrong = sum(1 for p in probes if not p.ok)
-        phases["verify"] = Phase(seconds, peaks, f"{len(probes)} probes, {wrong} unexpected")
+        try:
+            report, phases["provision"] = timed(
+                sampler, lambda: provision(plan, loaded, settings, flags, engine_args=where)
+            )
+            phases["provision"].note = f"{len(report.hosts)} hosts, {report.total_changed} changes"
+        except ProvisionError as exc:  # a figure too: print it, go on with the next size
+            print(f"\n{copies} copies: provisioning FAILED: {exc}", flush=True)
+        else:
+            probes, phases["verify"] = timed(
+                sampler, lambda: lifecycle.verify(settings, engine, name, backend=backend)
+            )
+            wrong = sum(1 for p in probes if not p.ok)
+            phases["verify"].note = f"{len(probes)} probes, {wrong} unexpected"
         if not keep:
-            removed, seconds, peaks = timed(
+            removed, phases["down"] = timed(
                 sampler, lambda: lifecycle.down(settings, engine, name, backend=backend)
             )
-            phases["down"] = Phase(seconds, peaks, f"{removed} objects")
+            phases["down"].note = f"{removed} objects"
     finally:
         sampler.stop()
         if not keep:
@@ -132,13 +141,17 @@ def mib(size: int) -> str:
 
 def print_size(copies: int, phases: dict[str, Phase]) -> None:
     print(f"\n{copies} copies")
-    print(f"  {'phase':10} {'seconds':>8} {'tree MiB':>9} {'ctr rss':>8} {'ctr use':>8}  note")
+    print(
+        f"  {'phase':10} {'seconds':>8} {'cpu tree':>9} {'cpu ctr':>8}"
+        f" {'tree MiB':>9} {'ctr rss':>8} {'ctr use':>8}  note"
+    )
     for key in PHASES:
         if key in phases:
             p = phases[key]
             print(
-                f"  {key:10} {p.seconds:8.1f} {mib(p.peaks.tree):>9} "
-                f"{mib(p.peaks.container_rss):>8} {mib(p.peaks.container_usage):>8}  {p.note}"
+                f"  {key:10} {p.seconds:8.1f} {p.cpu[0]:9.1f} {p.cpu[1]:8.1f}"
+                f" {mib(p.peaks.tree):>9} {mib(p.peaks.container_rss):>8}"
+                f" {mib(p.peaks.container_usage):>8}  {p.note}"
             )
     sys.stdout.flush()
 
