@@ -16,8 +16,10 @@ from sqlalchemy.engine import Engine
 
 from cyberrange.range_exercise import Settled, end_exercise, settle_exercise
 from range import lifecycle
+from range.access.service import close_vpn
 from range.backends import get_backend
 from range.backends.base import ApplyReport, ProgressCallback
+from range.backends.docker_hostfw import engine_is_local
 from range.config import Settings
 from range.plan import ContainerPlan, Plan
 from range.provision.inventory import flag_spots
@@ -138,6 +140,8 @@ def teardown(
         settings, engine, name, progress,
         after_down=lambda range_name: stopped.append(end_exercise(engine, range_name, actor)),
     )  # fmt: skip
+    if engine_is_local():  # the range's VPN endpoints live on this host (no-op without any)
+        removed += len(close_vpn(name))
     return removed, (stopped[-1] if stopped else None)
 
 

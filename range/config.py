@@ -23,12 +23,22 @@ def project_root() -> Path:
     return Path(os.environ.get("CYBERRANGE_ROOT", Path(__file__).resolve().parent.parent))
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ConfigError(f"CYBERRANGE_VPN_BASE_PORT must be a UDP port (1-65535), got {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     database_url: str | None = None  # None: SQLite file in data_dir
     backend: str = "docker"
     root: Path = field(default_factory=project_root)
+    # WireGuard endpoints listen on UDP ports from here up, one per team instance.
+    vpn_base_port: int = 51820
+    # The name or address participants' laptops reach the engine host by (None: its FQDN).
+    vpn_host: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,6 +47,8 @@ class Settings:
             data_dir=Path(data_dir) if data_dir else default_data_dir(),
             database_url=os.environ.get("CYBERRANGE_DATABASE_URL") or None,
             backend=os.environ.get("CYBERRANGE_BACKEND", "docker"),
+            vpn_base_port=_port(os.environ.get("CYBERRANGE_VPN_BASE_PORT", "51820")),
+            vpn_host=os.environ.get("CYBERRANGE_VPN_HOST") or None,
         )
 
     @property
@@ -54,6 +66,11 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def access_dir(self) -> Path:
+        """VPN endpoint and participant keys (directories 0700, files 0600)."""
+        return self.data_dir / "access"
 
     def ensure_data_dir(self) -> Path:
         try:

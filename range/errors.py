@@ -66,6 +66,10 @@ class RangeBusyError(BackendError):
     """Another process is already changing this range."""
 
 
+class AccessError(CyberrangeError):
+    """Participant access (VPN endpoint, peer, config) cannot be given or removed as asked."""
+
+
 class ProvisionError(CyberrangeError):
     """An Ansible task failed; names the host, the task and Ansible's message."""
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from cyberrange.cli import (
+    access_cmds,
     cluster_cmds,
     demo_cmds,
     game_cmds,
@@ -79,17 +81,17 @@ def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
 
     base = Settings.from_env()
-    settings = Settings(
+    settings = replace(
+        base,
         data_dir=Path(data_dir) if data_dir else base.data_dir,
         database_url=database_url or base.database_url,
-        backend=base.backend,
-        root=base.root,
     )
     ctx.obj = AppContext(settings=settings, debug=debug)
 
 
 for module in (
     scenario_cmds,
+    access_cmds,
     plan_cmds,
     images_cmds,
     range_cmds,

@@ -1,0 +1,138 @@
+"""The VPN for real: a network namespace plays a participant's laptop.
+
+Two blue copies; the laptop of a blue-1 member brings its tunnel up from
+`cyberrange access config`, reaches its own copy's service, and does not
+reach copy 2 or the host even when it routes them through the tunnel
+itself. Revoking the user cuts it off at once; `down` leaves no interface,
+process or host rule of the range behind.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from laptop import Laptop, host_listener, laptop, run, tag_for_this_run  # type: ignore[import-not-found]
+from sqlalchemy.engine import Engine
+
+from cyberrange.cli import cli
+from cyberrange.compose import teardown
+from range.access.endpoint import interfaces, range_prefix
+from range.access.service import close_vpn
+from range.backends import get_backend
+from range.config import Settings
+from range.lifecycle import up
+from range.plan import Plan
+from range.scenario.loader import load
+from webui.accounts import create_user
+
+NAME = "h14-vpn"
+PORT = 8080
+SCENARIO = """\
+schema: cyberrange/v1
+name: h14-vpn
+title: VPN test range
+duration: 10m
+teams:
+  - {name: blue, role: blue, copies: 2}
+networks:
+  lan: {subnet: "10.14{copy}.7.0/24"}
+hosts:
+  box:
+    image: cyberrange/base
+    networks: {lan: "10.14{copy}.7.10"}
+    command: [python3, -m, http.server, "8080"]
+access:
+  blue: {vpn: [lan]}
+"""
+
+
+@pytest.fixture(scope="module")
+def deployed(
+    docker_engine: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Engine, Plan]]:
+    from cyberrange.tables import import_all_tables
+    from range.db import open_engine
+
+    folder = tmp_path_factory.mktemp("vpn")
+    (folder / "scenario.yaml").write_text(SCENARIO)
+    settings = Settings(data_dir=folder / "data", root=Path(__file__).resolve().parents[3])
+    import_all_tables()
+    engine = open_engine(settings)
+    get_backend(settings).destroy(NAME)  # leftovers of an interrupted earlier run
+    close_vpn(NAME)
+    result = up(settings, engine, load(folder / "scenario.yaml"), NAME)
+    try:
+        yield settings, engine, result.plan
+    finally:
+        teardown(settings, engine, NAME)
+        engine.dispose()
+
+
+def cyberrange(settings: Settings, host: str, *args: str) -> str:
+    env = {"CYBERRANGE_VPN_HOST": host, "CYBERRANGE_VPN_BASE_PORT": "51900"}
+    result = CliRunner().invoke(cli, ["--data-dir", str(settings.data_dir), *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _leftovers() -> list[str]:
+    prefix = range_prefix(NAME)
+    found = [f"interface {i}" for i in interfaces(prefix)]
+    ps = run("ps", "-eo", "args")
+    found += [line for line in ps.splitlines() if line.startswith(f"wireguard-go {prefix}")]
+    rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True).stdout
+    found += [line for line in rules.splitlines() if prefix in line]
+    return found
+
+
+def test_laptop_reaches_its_own_copy_only_until_revoked(
+    deployed: tuple[Settings, Engine, Plan],
+) -> None:
+    settings, engine, plan = deployed
+    create_user(engine, "alice", "alice-password", "blue", team="blue-1")
+    with laptop(tag_for_this_run()) as box, host_listener() as host_port:
+        opened = cyberrange(settings, box.host_address, "access", "open", NAME)
+        assert "team blue-1" in opened and "team blue-2" in opened
+        config = cyberrange(
+            settings, box.host_address, "access", "config", "alice", "--range", NAME
+        )
+        assert "AllowedIPs = 10.141.7.0/24" in config
+        server = plan.grant("blue-1").client_subnet.replace(".0/24", ".1")
+        # The participant also routes copy 2 and the host through the tunnel: the server refuses.
+        box.tunnel_up(config, extra_routes=("10.142.7.0/24", f"{server}/32"))
+        assert _eventually_open(box, "10.141.7.10", PORT), _diagnose(box)
+        assert box.connect("10.142.7.10", PORT) == "filtered"  # another copy
+        assert box.connect("10.141.7.1", host_port) == "filtered"  # the host, at the gateway
+        assert box.connect(server, host_port) == "filtered"  # the host, at the tunnel's end
+        cyberrange(settings, box.host_address, "access", "revoke", "alice", "--range", NAME)
+        assert box.connect("10.141.7.10", PORT) == "filtered"
+    teardown(settings, engine, NAME)
+    assert _leftovers() == []
+
+
+def _diagnose(box: Laptop) -> str:
+    return "\n".join(
+        [box.ns("wg", "show", box.interface), box.ns("ip", "route"),
+         run("iptables", "-L", "CYBERRANGE-VPN", "-v", "-n")]
+    )  # fmt: skip
+
+
+def _eventually_open(box: Laptop, address: str, port: int) -> bool:
+    # The box's web server and the first handshake may take a moment.
+    return any(box.connect(address, port, timeout=3) == "open" for _ in range(5))
+
+
+def test_config_of_a_user_without_a_team_is_refused(
+    deployed: tuple[Settings, Engine, Plan],
+) -> None:
+    settings, engine, _ = deployed
+    create_user(engine, "trainer", "trainer-password", "white")
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(settings.data_dir), "access", "config", "trainer", "--range", NAME]
+    )
+    assert result.exit_code == 1
+    assert "has no team" in result.output
