@@ -27,6 +27,7 @@ from range.config import Settings
 from range.lifecycle import up
 from range.plan import Plan
 from range.scenario.loader import load
+from records import audit
 from webui.accounts import create_user
 
 NAME = "h14-vpn"
@@ -110,6 +111,8 @@ def test_laptop_reaches_its_own_copy_only_until_revoked(
         assert box.connect(server, host_port) == "filtered"  # the host, at the tunnel's end
         cyberrange(settings, box.host_address, "access", "revoke", "alice", "--range", NAME)
         assert box.connect("10.141.7.10", PORT) == "filtered"
+    actions = [(e.action, e.details.get("user")) for e in audit.entries(engine, None)]
+    assert ("access.config", "alice") in actions and ("access.revoke", "alice") in actions
     teardown(settings, engine, NAME)
     assert _leftovers() == []
 
