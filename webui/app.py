@@ -28,12 +28,21 @@ def web_context() -> WebContext:
 DEFAULT_LIVE_STREAMS = 8  # of a worker's 16 threads; `cyberrange serve` sets threads // 2
 
 
+@dataclass(frozen=True)
+class TerminalLimits:
+    """Browser terminals: idle seconds before a session is closed, sessions per user."""
+
+    idle_seconds: float = 900.0
+    per_user: int = 3
+
+
 def create_app(
     settings: Settings,
     engine: Engine | None = None,
     secure_cookies: bool = True,
     testing: bool = False,
     live_streams: int = DEFAULT_LIVE_STREAMS,
+    terminals: TerminalLimits | None = None,
 ) -> Flask:
     """The application. `live_streams`: scoreboard event streams served at once
     (each holds a server thread); past it, pages poll the board instead."""
@@ -44,6 +53,12 @@ def create_app(
     settings.ensure_data_dir()
     app = Flask(__name__)
     app.config["TESTING"] = testing
+    limits = terminals or TerminalLimits()
+    app.config["TERMINAL_IDLE_SECONDS"] = limits.idle_seconds
+    app.config["TERMINAL_SESSIONS_PER_USER"] = limits.per_user
+    # flask-sock's server pings every 20 s: a browser that vanished without
+    # closing its socket (sleep, network gone) ends its terminal session.
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 20}
     configure_security(app, settings.data_dir, secure_cookies)
     app.extensions["cyberrange"] = WebContext(settings=settings, engine=engine)
     CSRFProtect(app)

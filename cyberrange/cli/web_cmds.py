@@ -29,12 +29,33 @@ def register(cli: click.Group) -> None:
 @click.option(
     "--insecure-cookies", is_flag=True, help="Allow session cookies over plain HTTP (labs only)."
 )
+@click.option(
+    "--terminal-idle",
+    default=900.0,
+    show_default=True,
+    type=click.FloatRange(1),
+    help="Seconds without a keystroke before a browser terminal is closed.",
+)
+@click.option(
+    "--terminal-sessions",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Browser terminals one user may have open at once (each holds a thread).",
+)
 @click.pass_obj
 def serve(
-    app: AppContext, host: str, port: int, workers: int, threads: int, insecure_cookies: bool
+    app: AppContext,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    insecure_cookies: bool,
+    terminal_idle: float,
+    terminal_sessions: int,
 ) -> None:
     """Serve the web UI and JSON API under gunicorn."""
-    from webui.app import create_app
+    from webui.app import TerminalLimits, create_app
     from webui.server import serve as run_server
 
     settings = app.settings
@@ -51,6 +72,7 @@ def serve(
             open_engine(settings),
             secure_cookies=not insecure_cookies,
             live_streams=max(1, threads // 2),  # the other half answers everything else
+            terminals=TerminalLimits(terminal_idle, terminal_sessions),
         )
 
     run_server(factory, host, port, workers=workers, threads=threads)

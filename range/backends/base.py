@@ -6,7 +6,7 @@ typed results. A new engine (e.g. Swarm) implements this and reuses the planner.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -75,8 +75,15 @@ class Backend(Protocol):
     ) -> ExecResult:
         """Run an argument list inside a container (never a shell string)."""
 
-    def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
-        """The argument list that opens an interactive shell in a container (for execvp)."""
+    def shell_argv(
+        self,
+        range_name: str,
+        container: str,
+        tty: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        """The argument list that opens an interactive shell in a container (for execvp);
+        ``env`` is added to the shell's environment (browser terminals mark theirs)."""
 
     def engine_args(self, range_name: str) -> dict[str, list[str]]:
         """Container -> the `docker` options that reach the engine running it.

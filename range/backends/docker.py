@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -297,8 +297,15 @@ class DockerBackend:
             return ExecResult(EXEC_TIMEOUT_EXIT, _text(exc.stdout), _text(exc.stderr), True)
         return ExecResult(result.returncode, result.stdout, result.stderr)
 
-    def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
-        return self.engine.argv(["exec", "-it" if tty else "-i", container, "bash", "-l"])
+    def shell_argv(
+        self,
+        range_name: str,
+        container: str,
+        tty: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> list[str]:
+        options = [f"--env={key}={value}" for key, value in (env or {}).items()]
+        return self.engine.argv(["exec", "-it" if tty else "-i", *options, container, "bash", "-l"])
 
     def engine_args(self, range_name: str) -> dict[str, list[str]]:
         args = self.engine.global_args()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from range.backends.base import ApplyReport, ExecResult, HostStatus, ProgressCallback
@@ -381,9 +381,17 @@ class SwarmBackend:
             return ExecResult(EXEC_TIMEOUT_EXIT, _text(exc.stdout), _text(exc.stderr), True)
         return ExecResult(result.returncode, result.stdout, result.stderr)
 
-    def shell_argv(self, range_name: str, container: str, tty: bool = True) -> list[str]:
+    def shell_argv(
+        self,
+        range_name: str,
+        container: str,
+        tty: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> list[str]:
         engine = self.engines.engine(self.locate(range_name, container))
-        return docker_argv(engine, "exec", "-it" if tty else "-i", container, "bash", "-l")
+        options = [f"--env={key}={value}" for key, value in (env or {}).items()]
+        return docker_argv(engine, "exec", "-it" if tty else "-i", *options, container, "bash",
+                           "-l")
 
     def open_session(self, range_name: str, container: str, argv: Sequence[str]) -> ProcessSession:
         """A long-lived `docker exec -i` on the container's node (checker agents)."""

@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "webui.views.trainer",
     "webui.views.auditor",
     "webui.views.admin",
+    "webui.views.terminals",
     "webui.api",
 )
 

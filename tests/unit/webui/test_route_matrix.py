@@ -65,6 +65,11 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/audit/log", "GET", READERS),
     (f"{X}/audit/training", "GET", READERS),
     (f"{X}/audit/export/<fmt>", "GET", READERS),
+    (f"{X}/terminals", "GET", ALL),
+    (f"{X}/terminal/<host>/<int:copy>", "GET", frozenset({"red", "blue", "white", "admin"})),
+    (f"{X}/recordings/<session>", "GET", READERS),
+    (f"{X}/recordings/<session>.cast", "GET", READERS),
+    ("/xterm/<asset>", "GET", ALL),
     ("/admin", "GET", frozenset({"admin"})),
     ("/admin/users", "POST", frozenset({"admin"})),
     ("/admin/users/<int:user_id>/active", "POST", frozenset({"admin"})),
@@ -72,6 +77,13 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/admin/import", "POST", frozenset({"admin"})),
 )
 PUBLIC = (("/login", "GET"), ("/login", "POST"), ("/logout", "POST"))
+# WebSocket routes (checked with an upgrade request from this site).
+SOCKETS: tuple[tuple[str, frozenset[str]], ...] = (
+    (f"{X}/terminal/<host>/<int:copy>/ws", frozenset({"red", "blue", "white", "admin"})),
+    (f"{X}/recordings/<session>/watch", READERS),
+)
+UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+           "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "http://localhost"}
 ROLE_USER = {"admin": "admin", "white": "trainer", "red": "redteam", "blue": "blue1",
              "auditor": "auditor"}
 
@@ -101,7 +113,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     victim = create_user(engine, "victim", PASSWORD, "blue", team="blue-2")
     found = make_exercise(engine)
     values = _records(engine, settings, found.id or 0)
-    values.update(name=EXERCISE, user_id=str(victim.id), fmt="json")
+    values.update(name=EXERCISE, user_id=str(victim.id), fmt="json", host="web", copy="1",
+                  session="0123456789abcdef", asset="xterm.js")
     app = create_app(settings, engine, secure_cookies=False, testing=True)
     clients: dict[str, FlaskClient] = {}
     for role_name, username in ROLE_USER.items():
@@ -164,11 +177,25 @@ def test_table_covers_every_page_route(world: World) -> None:
         (rule.rule, method)
         for rule in world.app.url_map.iter_rules()
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
-        if rule.endpoint != "static" and not rule.rule.startswith("/api/")
+        if rule.endpoint != "static" and not rule.rule.startswith("/api/") and not rule.websocket
     }
     listed = {(r, m) for r, m, _ in ROUTES} | set(PUBLIC)
     assert registered - listed == set(), "routes missing from the role matrix"
     assert listed - registered == set(), "the matrix lists routes that do not exist"
+    sockets = {rule.rule for rule in world.app.url_map.iter_rules() if rule.websocket}
+    assert sockets == {rule for rule, _ in SOCKETS}, "WebSocket routes missing from SOCKETS"
+
+
+@pytest.mark.parametrize(("rule", "role"), [(r, role) for r, _ in SOCKETS for role in sorted(ALL)])
+def test_socket_role_matrix(world: World, rule: str, role: str) -> None:
+    allowed = next(roles for r, roles in SOCKETS if r == rule)
+    response = world.clients[role].get(world.url(rule), headers=UPGRADE)
+    if role in allowed:  # no range deployed here: past the role check, 404
+        assert response.status_code == 404, f"{role} got {response.status_code} on {rule}"
+    else:
+        assert response.status_code == 403, f"{role} got {response.status_code} on {rule}"
+    anonymous = world.app.test_client().get(world.url(rule), headers=UPGRADE)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
 
 
 def test_logout_is_public(world: World, tmp_path: Path) -> None:
