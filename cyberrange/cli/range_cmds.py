@@ -311,6 +311,18 @@ def _verify_table(results: list[ProbeResult]) -> Table:
     return table
 
 
+def _verify_vpn(app: AppContext, name: str, done: Any) -> list[ProbeResult]:
+    """Probes from a VPN client of each running endpoint (engine on this machine only)."""
+    from range.access.vpn_verify import verify_vpn
+    from range.backends.docker_hostfw import engine_is_local
+    from range.state import get_record, plan_from_dict
+
+    plan = plan_from_dict(get_record(app.engine, name).plan)
+    if not plan.access or not engine_is_local():
+        return []
+    return verify_vpn(app.settings, plan, done)
+
+
 @click.command()
 @click.argument("name")
 @_backend_option
@@ -328,6 +340,7 @@ def verify(app: AppContext, name: str, backend: str | None) -> None:
             lambda r: progress.update(task, advance=1, last=f"{r.source} -> {r.address}"),
             started=lambda total: progress.update(task, total=total),
         )
+        results += _verify_vpn(app, name, lambda r: progress.update(task, last=r.address))
     app.console.print(_verify_table(results))
     bad = sum(1 for r in results if not r.ok)
     app.console.print(f"{len(results) - bad} of {len(results)} probes as planned")

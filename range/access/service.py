@@ -133,7 +133,8 @@ def _server(grant: AccessGrant) -> str:
 
 def _new_peer(store: AccessStore, grant: AccessGrant, user: str) -> PeerRecord:
     taken = {p.address for p in store.peers() if p.team == grant.team and p.user != user}
-    hosts = list(IPv4Network(grant.client_subnet).hosts())[1:]  # .1 is the endpoint's
+    # .1 is the endpoint's; the last address is verify's client (access.client).
+    hosts = list(IPv4Network(grant.client_subnet).hosts())[1:-1]
     address = next((str(a) for a in hosts if str(a) not in taken), None)
     if address is None:
         raise AccessError(f"team {grant.team}'s VPN subnet {grant.client_subnet} is full")

@@ -22,6 +22,7 @@ from cyberrange.cli import cli
 from cyberrange.compose import teardown
 from range.access.endpoint import interfaces, range_prefix
 from range.access.service import close_vpn
+from range.access.vpn_verify import verify_vpn
 from range.backends import get_backend
 from range.config import Settings
 from range.lifecycle import up
@@ -88,6 +89,22 @@ def _leftovers() -> list[str]:
     rules = subprocess.run(["iptables", "-S"], capture_output=True, text=True).stdout
     found += [line for line in rules.splitlines() if prefix in line]
     return found
+
+
+def test_verify_probes_from_a_vpn_client_of_each_endpoint(
+    deployed: tuple[Settings, Engine, Plan],
+) -> None:
+    settings, _, plan = deployed
+    cyberrange(settings, "vpn.invalid", "access", "open", NAME)
+    results = verify_vpn(settings, plan)
+    assert [r for r in results if not r.ok] == []
+    seen = {(r.source, r.destination, r.expected) for r in results}
+    assert ("vpn:blue-1", "h14-vpn-c1-box", "allowed") in seen
+    assert ("vpn:blue-1", "h14-vpn-c2-box", "denied") in seen
+    assert ("vpn:blue-1", "h14-vpn-c1-checker", "denied") in seen
+    assert ("vpn:blue-2", "engine host", "denied") in seen
+    shown = cyberrange(settings, "vpn.invalid", "verify", NAME)
+    assert "vpn:blue-2" in shown and "MISMATCH" not in shown
 
 
 def test_laptop_reaches_its_own_copy_only_until_revoked(
