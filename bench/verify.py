@@ -18,6 +18,10 @@ with another range of the same scenario; the range is named
 bverify<N>-<pid> and taken down at the end.
 
     .venv/bin/python bench/verify.py [--copies 10] [--rounds 2] [--exec-workers 16]
+    .venv/bin/python bench/verify.py --copies 100 --batched-only
+
+`--batched-only` skips the single way (it takes about 10 minutes per round at
+40 copies), e.g. to try `--exec-workers` values or large copy counts.
 """
 
 from __future__ import annotations
@@ -115,6 +119,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--exec-workers", type=int, default=verify.EXEC_WORKERS)
+    parser.add_argument("--batched-only", action="store_true", help="skip the single way")
     args = parser.parse_args()
     # A bench knob only: verify reads it on every run.
     verify.EXEC_WORKERS = args.exec_workers
@@ -130,13 +135,16 @@ def main() -> None:
         try:
             plan = up(settings, engine, loaded, name, args.copies, backend=backend).plan
             print(f"{name}: up in {time.perf_counter() - start:.1f}s", flush=True)
-            compare(backend, plan, args.rounds, args.exec_workers)
+            ways = (batched,) if args.batched_only else (single, batched)
+            compare(backend, plan, args.rounds, args.exec_workers, ways)
         finally:
             down(settings, engine, name, backend=backend)
             engine.dispose()
 
 
-def compare(backend: Backend, plan: Plan, rounds: int, exec_workers: int) -> None:
+def compare(
+    backend: Backend, plan: Plan, rounds: int, exec_workers: int, ways: tuple[Run, ...]
+) -> None:
     with probes_of(plan) as probes:
         sources = len({p.source for p in probes})
         print(
@@ -144,15 +152,18 @@ def compare(backend: Backend, plan: Plan, rounds: int, exec_workers: int) -> Non
             f"from {sources} sources; single: {SINGLE_WORKERS} execs at once, "
             f"batched: {exec_workers} execs at once, {probe_batch.WIDTH} connects per exec"
         )
-        times: dict[str, list[float]] = {"single": [], "batched": []}
+        times: dict[str, list[float]] = {run.__name__: [] for run in ways}
         answers: dict[str, list[str]] = {}
         for round_ in range(rounds):
             print(f"round {round_ + 1}:")
-            order = (single, batched) if round_ % 2 == 0 else (batched, single)
-            for run in order:
+            for run in ways if round_ % 2 == 0 else ways[::-1]:
                 seconds, answers[run.__name__] = timed(run, backend, plan, probes)
                 times[run.__name__].append(seconds)
-    old, new = statistics.median(times["single"]), statistics.median(times["batched"])
+    new = statistics.median(times["batched"])
+    if "single" not in times:
+        print(f"median: batched {new:.1f}s")
+        return
+    old = statistics.median(times["single"])
     differ = sum(1 for a, b in zip(answers["single"], answers["batched"], strict=True) if a != b)
     print(f"median: single {old:.1f}s, batched {new:.1f}s, ratio {old / new:.1f}x")
     print(f"answers that differ between the two ways (last round): {differ} of {len(probes)}")
