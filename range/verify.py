@@ -106,12 +106,12 @@ def verify_plan(
     done: Callable[[ProbeResult], None] | None = None,
     started: Callable[[int], None] | None = None,
 ) -> list[ProbeResult]:
-    """Run every probe (in parallel); results in the probes' order.
+    """Run every probe (one batch exec per source container); results in the probes' order.
 
     Without ``probes``: the plan's probe set and, when the engine runs on this
     machine, the probes to a listener on the host (verify_host), which must all
     be blocked. ``started`` gets the number of probes before the first runs;
-    ``done`` each result.
+    ``done`` each final result (after its retry), in the order they are known.
     """
     if probes is not None or not engine_here():
         chosen = list(probe_set(plan) if probes is None else probes)
@@ -147,7 +147,8 @@ def _run_all(
     if not chosen:
         return []
     groups = by_source(chosen)
-    with ThreadPoolExecutor(max_workers=min(EXEC_WORKERS, len(groups))) as pool:
+    # Not capped at len(groups): the retries of a lone broken source run in parallel too.
+    with ThreadPoolExecutor(max_workers=EXEC_WORKERS) as pool:
         batches = {
             pool.submit(run_batch, backend, plan.range, [chosen[i] for i in group]): group
             for group in groups
