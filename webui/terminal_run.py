@@ -3,7 +3,8 @@
 Messages from the browser are JSON: ``{"t": "i", "d": "ls\\r"}`` (keystrokes)
 and ``{"t": "r", "c": 120, "r": 40}`` (resize). The server sends what the
 terminal shows as text frames. Two threads per session: the request's own
-thread reads the socket (keystrokes, resizes, the idle clock) and a pump
+thread reads the socket (keystrokes, resizes, the idle clock, which starts
+once the shell has shown something) and a pump
 thread copies the pty's output to the socket and the recording.
 
 However the session ends (the shell exits, the browser closes the socket or
@@ -31,7 +32,9 @@ MAX_MESSAGE = 64 * 1024  # one paste; larger frames are dropped
 POLL_SECONDS = 0.5
 
 
-def _pump(tty: TtySession, ws: Any, writer: CastWriter, stop: threading.Event) -> None:
+def _pump(
+    tty: TtySession, ws: Any, writer: CastWriter, stop: threading.Event, shown: threading.Event
+) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     while not stop.is_set():
         chunk = tty.read(POLL_SECONDS)
@@ -43,6 +46,7 @@ def _pump(tty: TtySession, ws: Any, writer: CastWriter, stop: threading.Event) -
         if not text:
             continue  # half a character: wait for the rest
         writer.output(text)
+        shown.set()
         try:
             ws.send(text)
         except ConnectionClosed:
@@ -71,14 +75,15 @@ def _handle(message: Any, tty: TtySession, writer: CastWriter) -> bool:
 
 def bridge(ws: Any, tty: TtySession, writer: CastWriter, idle_seconds: float) -> str:
     """Run the session to its end; returns why it ended (exited, closed, idle, error)."""
-    stop = threading.Event()
-    pump = threading.Thread(target=_pump, args=(tty, ws, writer, stop), daemon=True)
+    stop, shown = threading.Event(), threading.Event()
+    pump = threading.Thread(target=_pump, args=(tty, ws, writer, stop, shown), daemon=True)
     pump.start()
     last_input, reason = time.monotonic(), "exited"
     try:
         while not stop.is_set():
             message = ws.receive(timeout=POLL_SECONDS)
-            if message is not None and _handle(message, tty, writer):
+            typed = message is not None and _handle(message, tty, writer)
+            if typed or not shown.is_set():  # a slow engine's start is not idleness
                 last_input = time.monotonic()
             if time.monotonic() - last_input > idle_seconds:
                 reason = "idle"

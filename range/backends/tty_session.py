@@ -28,6 +28,7 @@ import signal
 import struct
 import subprocess
 import termios
+import tty
 from collections.abc import Sequence
 
 from range.backends.base import Backend
@@ -71,6 +72,10 @@ class TtySession:
         self.cols, self.rows = _clamp(cols, rows)
         master, slave = os.openpty()
         _set_size(slave, self.cols, self.rows)
+        # Raw from the start: docker sets raw mode itself once it runs, and a
+        # keystroke typed before that must not be echoed by the pty (the
+        # shell echoes what it reads; a local echo would show it twice).
+        tty.setraw(slave)
         try:
             self._process = subprocess.Popen(  # argument list, no shell
                 list(argv),

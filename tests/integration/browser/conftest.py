@@ -113,6 +113,13 @@ def one_stream_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     yield from _serve(tmp_path_factory.mktemp("one-stream"), "--threads", "2")
 
 
+@pytest.fixture(scope="module")
+def terminal_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """A server whose terminals close after 15 idle seconds, two per user."""
+    options = ("--terminal-idle", "15", "--terminal-sessions", "2", "--threads", "32")
+    yield from _serve(tmp_path_factory.mktemp("terminals"), *options)
+
+
 @pytest.fixture
 def browser(site: Site) -> Iterator[WebDriver]:
     for path in (CHROMIUM, CHROMEDRIVER):

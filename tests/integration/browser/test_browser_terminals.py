@@ -1,13 +1,8 @@
-"""Browser terminals in headless Chromium against `cyberrange serve` and a real range.
-
-Address space of this file (no other test uses it): 10.177.{copy}.0/24 and
-100.64.177.0/28. The range is named per run, so two runs never meet.
-"""
+"""Browser terminals in headless Chromium against `cyberrange serve` and a real range."""
 
 from __future__ import annotations
 
 import secrets
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,38 +13,23 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from range.lifecycle import down, up
-from range.scenario import load
 from records.recordings import file_sha256, read_cast, recording_path
 from records.terminal_sessions import SessionInfo, sessions
-from scoring.exercise import create_exercise
 from tests.integration.browser.conftest import Site, log_in, screenshot
+from tests.integration.browser.terminal_support import exec_shells, wait_no_shells, web_login
+from tests.integration.browser.terminal_support import term_range as deployed
 from tests.unit.webui.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.docker]
 
-SCENARIO = """\
-schema: cyberrange/v1
-name: {name}
-title: Browser terminal test range
-duration: 10m
-tick: 10s
-teams:
-  - {{name: red, role: red}}
-  - {{name: blue, role: blue, copies: 2}}
-networks:
-  edge: {{subnet: 100.64.177.0/28, scope: shared}}
-  lan:  {{subnet: "10.177.{{copy}}.0/24"}}
-hosts:
-  attacker:
-    image: cyberrange/base
-    scope: shared
-    team: red
-    networks: {{edge: 100.64.177.10}}
-  box:
-    image: cyberrange/base
-    networks: {{lan: "10.177.{{copy}}.10"}}
-"""
+
+@pytest.fixture(scope="module")
+def term_range(
+    site: Site, docker_engine: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TermRange]:
+    folder = tmp_path_factory.mktemp("term-range")
+    with deployed(site.settings, site.engine, "browser", folder) as name:
+        yield TermRange(name)
 
 
 @dataclass(frozen=True)
@@ -58,33 +38,6 @@ class TermRange:
 
     def url(self, site: Site, host: str, copy: int) -> str:
         return f"{site.url}/x/{self.name}/terminal/{host}/{copy}"
-
-
-@pytest.fixture(scope="module")
-def term_range(
-    site: Site, docker_engine: None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TermRange]:
-    name = f"t14term-{secrets.token_hex(3)}"
-    path = tmp_path_factory.mktemp("term-range") / "scenario.yaml"
-    path.write_text(SCENARIO.format(name=name), encoding="utf-8")
-    loaded = load(path)
-    try:
-        up(site.settings, site.engine, loaded, name)
-        create_exercise(site.engine, name, name, loaded.scenario, str(path))
-        yield TermRange(name)
-    finally:
-        down(site.settings, site.engine, name)
-
-
-def _exec_shells(container: str) -> list[str]:
-    """Interactive login shells in the container (what a terminal session starts)."""
-    out = subprocess.run(
-        ["docker", "exec", container, "ps", "-eo", "pid,args"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line for line in out.splitlines()[1:] if "bash -l" in line]
 
 
 def _screen(browser: WebDriver) -> str:
@@ -104,7 +57,7 @@ def test_terminal_runs_a_command_and_its_recording_replays(
     assert [a.get_attribute("href") for a in links] == [term_range.url(site, "box", 1)]
     links[0].click()
     WebDriverWait(browser, 30).until(lambda d: _state(d) == "open")
-    WebDriverWait(browser, 30).until(lambda d: "#" in _screen(d) or "$" in _screen(d))
+    WebDriverWait(browser, 90).until(lambda d: "#" in _screen(d) or "$" in _screen(d))
     marker = secrets.token_hex(4)
     browser.find_element(By.CSS_SELECTOR, "#terminal textarea").send_keys(
         f"echo hello-$((6*7))-{marker}; hostname\n"
@@ -112,12 +65,9 @@ def test_terminal_runs_a_command_and_its_recording_replays(
     WebDriverWait(browser, 30).until(lambda d: f"hello-42-{marker}" in _screen(d))
     screenshot(browser, "terminal")
     container = f"{term_range.name}-c1-box"
-    assert len(_exec_shells(container)) == 1
+    assert len(exec_shells(container)) == 1
     browser.get(f"{site.url}/")  # leaving the page closes the socket mid-session
-    deadline = time.monotonic() + 30
-    while _exec_shells(container) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert _exec_shells(container) == [], "the session's shell outlived its socket"
+    assert wait_no_shells(container) == [], "the session's shell outlived its socket"
 
     ended = _ended_session(site, term_range.name)
     assert ended.user == "blue1" and ended.host == "box" and ended.copy == 1
@@ -150,17 +100,7 @@ def _ended_session(site: Site, exercise: str) -> SessionInfo:
 
 
 def _session(site: Site, username: str) -> requests.Session:
-    client = requests.Session()
-    page = client.get(f"{site.url}/login", timeout=30).text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = client.post(
-        f"{site.url}/login",
-        timeout=30,
-        allow_redirects=False,
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-    )
-    assert answer.status_code == 302
-    return client
+    return web_login(site.url, username, PASSWORD)
 
 
 def test_forbidden_hosts_answer_403_or_404(site: Site, term_range: TermRange) -> None:

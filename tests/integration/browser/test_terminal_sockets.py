@@ -1,0 +1,81 @@
+"""The terminal WebSocket through gunicorn, spoken from Python: resize, idle
+timeout, the session cap, a socket dropped without a close, a live watcher."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import websocket
+
+from records.recordings import read_cast, recording_path
+from records.terminal_sessions import SessionInfo, sessions
+from tests.integration.browser.conftest import Site
+from tests.integration.browser.terminal_support import Term, term_range, wait_no_shells, web_login
+from tests.unit.webui.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.docker]
+
+
+@pytest.fixture(scope="module")
+def name(
+    terminal_site: Site, docker_engine: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    folder: Path = tmp_path_factory.mktemp("sockets")
+    with term_range(terminal_site.settings, terminal_site.engine, "sockets", folder) as found:
+        yield found
+
+
+def _ended(site: Site, exercise: str, count: int) -> list[SessionInfo]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = [s for s in sessions(site.engine, exercise) if not s.live]
+        if len(done) >= count:
+            return done
+        time.sleep(0.3)
+    pytest.fail(f"fewer than {count} terminal.end entries")
+
+
+def test_resize_then_idle_timeout_ends_the_session(terminal_site: Site, name: str) -> None:
+    site, client = terminal_site, web_login(terminal_site.url, "blue2", PASSWORD)
+    term = Term(site.url, f"/x/{name}/terminal/box/2/ws", client, "?cols=80&rows=24")
+    term.type("\r")  # a keystroke: the idle clock starts again from here
+    term.expect("# ")
+    term.resize(123, 41)
+    term.type("stty size\r")
+    term.expect("41 123")
+    term.expect("idle for 15 s", seconds=60)  # no keystroke for 15 s
+    with pytest.raises(websocket.WebSocketConnectionClosedException):
+        term.expect("never", seconds=15)
+    [ended] = [s for s in _ended(site, name, 1) if s.user == "blue2"]
+    assert ended.reason == "idle"
+    assert wait_no_shells(f"{name}-c2-box") == []
+    cast = read_cast(recording_path(site.settings.data_dir, name, ended.session))
+    assert ("r", "123x41") in [(code, data) for _, code, data in cast.events]
+
+
+def test_cap_dropped_socket_and_live_watcher(terminal_site: Site, name: str) -> None:
+    site, blue1 = terminal_site, web_login(terminal_site.url, "blue1", PASSWORD)
+    path = f"/x/{name}/terminal/box/1/ws"
+    first, second = Term(site.url, path, blue1), Term(site.url, path, blue1)
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        Term(site.url, path, blue1)  # a third at once: over the cap of 2
+    assert refused.value.status_code == 429
+    first.type("\r")
+    first.expect("# ")
+    live = [s for s in sessions(site.engine, name) if s.live and s.user == "blue1"]
+    auditor = web_login(site.url, "auditor", PASSWORD)
+    watcher = Term(site.url, f"/x/{name}/recordings/{live[-1].session}/watch", auditor)
+    watcher.type("echo typed-by-the-auditor\r")  # read only: goes nowhere
+    first.type("echo watched-$((40+2))\r")
+    first.expect("watched-42")
+    watcher.expect("watched-42")
+    assert "typed-by-the-auditor" not in first.seen
+    first.ws.sock.close()  # the network goes away: no close frame (pings find out)
+    second.close()
+    assert wait_no_shells(f"{name}-c1-box", seconds=60) == []
+    reasons = {s.reason for s in _ended(site, name, 3) if s.user == "blue1"}
+    assert reasons <= {"closed", "exited"}
+    watcher.expect("session ended", seconds=15)
