@@ -35,23 +35,18 @@ def engine_here() -> bool:
     return host == "" or host.startswith("unix://")
 
 
-def host_addresses() -> list[str]:
-    """This machine's IPv4 addresses but loopback and range bridges (`ip -j -4 addr`).
-
-    Other ranges' bridge gateways are left out: each is probed by its own range.
-    """
+def host_addresses() -> dict[str, str]:
+    """This machine's IPv4 addresses but loopback (`ip -j -4 addr`) -> interface name."""
     ip = shutil.which("ip")
     if ip is None:
-        return []
+        return {}
     out = subprocess.run([ip, "-j", "-4", "addr"], capture_output=True, text=True, check=False)
-    found = {
-        str(info["local"])
+    return {
+        str(info["local"]): str(link.get("ifname", ""))
         for link in json.loads(out.stdout or "[]")
-        if not str(link.get("ifname", "")).startswith(BRIDGE_PREFIX)
         for info in link.get("addr_info", [])
         if not str(info.get("local", "127.")).startswith("127.")
     }
-    return sorted(found)
 
 
 @contextmanager
@@ -80,19 +75,23 @@ def host_listener() -> Iterator[int]:
         server.close()
 
 
-def host_probes(plan: Plan, port: int, addresses: list[str]) -> list[Probe]:
-    """One probe per range network (its gateway) and one per other host address."""
+def host_probes(plan: Plan, port: int, addresses: dict[str, str]) -> list[Probe]:
+    """One probe per range network whose gateway is the host's, one per other host address.
+
+    Gateways that are not this machine's (a swarm overlay keeps its gateway in
+    the overlay's own namespace) and other ranges' bridges (probed by their own
+    range) are left out.
+    """
     probes = []
     sources = [c for c in plan.containers if c.role != ROLE_CHECKER] or list(plan.containers)
-    gateways = {n.gateway for n in plan.networks}
     for network in plan.networks:
         on_it = [c for c in sources if any(i.network == network.name for i in c.interfaces)]
-        if on_it:
+        if on_it and network.gateway in addresses:
             reason = f"the host is outside the range (gateway of {network.network})"
             probes.append(_probe(on_it[0].name, network.gateway, port, reason))
     if sources:
-        for address in addresses:
-            if address not in gateways:
+        for address, interface in sorted(addresses.items()):
+            if not interface.startswith(BRIDGE_PREFIX):
                 reason = "the host is outside the range"
                 probes.append(_probe(sources[0].name, address, port, reason))
     return probes
