@@ -48,7 +48,8 @@ from range.backends.base import Backend  # noqa: E402
 from range.backends.docker import DockerBackend  # noqa: E402
 from range.config import Settings  # noqa: E402
 from range.db import open_engine  # noqa: E402
-from range.lifecycle import down, up  # noqa: E402
+from range.errors import BackendError  # noqa: E402
+from range.lifecycle import up  # noqa: E402
 from range.plan import Plan  # noqa: E402
 from range.reach import Probe, probe_set  # noqa: E402
 from range.scenario.loader import LoadedScenario, load  # noqa: E402
@@ -138,8 +139,25 @@ def main() -> None:
             ways = (batched,) if args.batched_only else (single, batched)
             compare(backend, plan, args.rounds, args.exec_workers, ways)
         finally:
-            down(settings, engine, name, backend=backend)
             engine.dispose()
+            tear_down(backend, name)
+
+
+def tear_down(backend: DockerBackend, name: str) -> None:
+    """Remove the range's objects, a second time after a failure.
+
+    By label, not `down`: an `up` that failed left no record for `down` to
+    find. On a loaded engine a network can still report an endpoint of a
+    container just removed; a later try usually gets it.
+    """
+    for attempt in (1, 2, 3):
+        try:
+            backend.destroy(name)
+            return
+        except BackendError as error:
+            print(f"tear-down of {name}, try {attempt}: {error}", file=sys.stderr)
+            time.sleep(10)
+    print(f"objects labeled cyberrange.range={name} are left behind", file=sys.stderr)
 
 
 def compare(
