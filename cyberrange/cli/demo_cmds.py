@@ -115,6 +115,19 @@ def _finish(app: AppContext, result: object, keep: bool) -> None:
             f"(accounts in {result.report_html.parent / 'credentials.txt'}); "
             f"`cyberrange down {result.name}` removes the range."
         )
+        _print_terminals(app, result.name, result.web_url)
+
+
+def _print_terminals(app: AppContext, name: str, web_url: str) -> None:
+    from cyberrange.terminal_urls import terminal_urls
+    from range.lifecycle import plan_of
+    from range.scenario.models import Scenario
+    from scoring.exercise import get_exercise
+
+    scenario = Scenario.model_validate(get_exercise(app.engine, name).scenario)
+    app.console.print(f"Browser terminals (all listed at {web_url}/x/{name}/terminals):")
+    for line in terminal_urls(web_url, name, plan_of(app.engine, name), scenario):
+        app.console.print(f"  {line}", soft_wrap=True)
 
 
 def register(cli: click.Group) -> None:

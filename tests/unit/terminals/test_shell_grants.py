@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from cyberrange.terminal_urls import terminal_urls
 from range.planner import make_plan
 from range.scenario.models import Scenario
 from range.shell_grants import shell_grants
@@ -55,3 +56,14 @@ def test_the_scenarios_access_shell_grants_win(root: Path) -> None:
     ]
     assert [(c.host, c.copy) for c in shell_grants(plan, scenario, "red")] == [("attacker", 0)]
     assert shell_grants(plan, scenario, "purple") == []
+
+
+def test_demo_prints_each_teams_terminal_urls(root: Path) -> None:
+    text = (root / "scenarios" / "dmz-breach" / "scenario.yaml").read_text(encoding="utf-8")
+    scenario = Scenario.model_validate(yaml.safe_load(text)).with_copies(2)
+    lines = terminal_urls("http://h:8000", "dmz", make_plan(scenario), scenario)
+    assert lines == [
+        "red: http://h:8000/x/dmz/terminal/attacker/0",
+        "blue-1: http://h:8000/x/dmz/terminal/db/1  http://h:8000/x/dmz/terminal/web/1",
+        "blue-2: http://h:8000/x/dmz/terminal/db/2  http://h:8000/x/dmz/terminal/web/2",
+    ]
