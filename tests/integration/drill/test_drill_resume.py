@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,19 @@ def kill_tree(process: subprocess.Popen[bytes], data_dir: Path) -> None:
     subprocess.run(["pkill", "-KILL", "-f", str(data_dir)], check=False)
 
 
+@pytest.fixture
+def settings(docker_engine: None, tmp_path: Path, root: Path) -> Iterator[Settings]:
+    """The drill's settings; whatever happens, its range is taken down afterwards."""
+    chosen = Settings(data_dir=tmp_path / "data", root=root)
+    yield chosen
+    code = "from cyberrange.cli import main; main()"
+    down = [sys.executable, "-c", code, "--data-dir", str(chosen.data_dir), "down", NAME]
+    subprocess.run(down, capture_output=True, cwd=root, timeout=600, check=False)
+
+
 def test_killed_drill_resumes_at_the_right_tick(
-    docker_engine: None, tmp_path: Path, root: Path
+    settings: Settings, tmp_path: Path, root: Path
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", root=root)
     output = tmp_path / "reports"
     first = subprocess.Popen(
         demo_argv(settings.data_dir, output), start_new_session=True,
