@@ -119,3 +119,19 @@ def test_plan_reach_json_lists_vpn_rows(tmp_path: Path) -> None:
         r["team"] == "blue-2" and r["destination"] == "dmz-breach-c2-db" and r["allowed"]
         for r in rows
     )
+
+
+def test_config_errors_name_the_problem_before_touching_the_host(tmp_path: Path) -> None:
+    from range.access.service import client_config, revoke
+    from range.config import Settings
+    from range.errors import AccessError
+
+    plan = make_plan(load(DMZ, ROOT).scenario)
+    settings = Settings(data_dir=tmp_path, root=ROOT)
+    with pytest.raises(AccessError, match="has no team"):
+        client_config(settings, plan, "trainer", None)
+    with pytest.raises(AccessError, match=r"team blue-9 of bob has no VPN access .*red, blue-1"):
+        client_config(settings, plan, "bob", "blue-9")
+    with pytest.raises(AccessError, match="no VPN access to range dmz-breach to revoke"):
+        revoke(settings, "dmz-breach", "bob")
+    assert not (tmp_path / "access").exists()  # nothing written for a refused request
