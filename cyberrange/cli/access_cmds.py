@@ -59,7 +59,10 @@ def open_command(app: AppContext, range_name: str) -> None:
     """Start (or repair) RANGE's WireGuard endpoints, one per team instance with a VPN."""
     from records.vpn_access import open_endpoints
 
-    plan = plan_from_dict(get_record(app.engine, range_name).plan)
+    deployed = get_record(app.engine, range_name)
+    if deployed.state != RangeState.UP:
+        raise AccessError(f"range {range_name} is {deployed.state}: bring it up first")
+    plan = plan_from_dict(deployed.plan)
     opened = open_endpoints(app.settings, app.engine, plan, _actor())
     if not opened:
         app.console.print(f"range {range_name}'s scenario grants no team a VPN")

@@ -95,7 +95,9 @@ def configure(name: str, private_key: str, port: int, address: str, peers: Itera
         lines += ["", "[Peer]", f"PublicKey = {peer.public_key}", f"AllowedIPs = {peer.address}/32"]
     _must(["wg", "syncconf", name, "/dev/stdin"], "\n".join(lines) + "\n")
     # No IPv6 on the tunnel: the host rules below are written for IPv4 only.
-    Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6").write_text("1")
+    ipv6 = Path(f"/proc/sys/net/ipv6/conf/{name}/disable_ipv6")
+    if ipv6.exists():  # absent where the kernel runs without IPv6: nothing to disable
+        ipv6.write_text("1")
     _must(["ip", "address", "replace", address, "dev", name])
     _must(["ip", "link", "set", name, "up"])
 
