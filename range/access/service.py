@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 from range.access import endpoint as wg
 from range.access.config import ClientConfig
@@ -50,7 +51,7 @@ def open_vpn(settings: Settings, plan: Plan) -> list[EndpointRecord]:
         peers = [
             wg.Peer(p.public_key, p.address)
             for p in store.peers()
-            if p.team == grant.team and not p.revoked_at
+            if p.team == grant.team and not p.revoked_at and _inside(p, grant)
         ]
         wg.configure(record.interface, record.private_key, record.port, _server(grant), peers)
         allow_interface(record.interface, [n.subnet for n in grant.networks])
@@ -79,8 +80,9 @@ def client_config(
             f"the VPN access of {user} was revoked at {peer.revoked_at}: give a new key with "
             f"`cyberrange access config {user} --renew`"
         )
-    if peer is not None and not peer.revoked_at and peer.team != grant.team:
-        revoke(settings, plan.range, user)  # moved to another team: the old key goes
+    if peer is not None and not peer.revoked_at and not _inside(peer, grant):
+        # Moved to another team, or the team's subnet moved (scenario changed): a new key.
+        revoke(settings, plan.range, user)
         peer = store.peer(user)
     if peer is None or peer.revoked_at:
         peer = _new_peer(store, grant, user)
@@ -126,6 +128,11 @@ def _grant_of(plan: Plan, user: str, team: str | None) -> AccessGrant:
     return grants[team]
 
 
+def _inside(peer: PeerRecord, grant: AccessGrant) -> bool:
+    """Whether the peer still belongs to this grant: its team, in its client subnet."""
+    return peer.team == grant.team and IPv4Address(peer.address) in IPv4Network(grant.client_subnet)
+
+
 def _server(grant: AccessGrant) -> str:
     subnet = IPv4Network(grant.client_subnet)
     return f"{next(subnet.hosts())}/{subnet.prefixlen}"
@@ -148,12 +155,16 @@ def _endpoint_record(
     settings: Settings, store: AccessStore, range_name: str, grant: AccessGrant
 ) -> EndpointRecord:
     record = store.endpoint(grant.team)
+    name = wg.interface_name(range_name, grant.index)
+    if record is not None and record.interface != name:  # teams reordered: same key and port
+        record = replace(record, interface=name)
+        store.save_endpoint(record)
     if record is not None:
         return record
     keys = new_key_pair()
     record = EndpointRecord(
         team=grant.team,
-        interface=wg.interface_name(range_name, grant.index),
+        interface=name,
         port=_free_port(settings),
         private_key=keys.private,
         public_key=keys.public,
