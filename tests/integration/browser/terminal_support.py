@@ -123,4 +123,7 @@ class Term:
         return time.monotonic() - start
 
     def close(self) -> None:
-        self.ws.close()
+        try:
+            self.ws.close(timeout=5)
+        except (websocket.WebSocketException, OSError):
+            self.ws.shutdown()  # the server had closed it already

@@ -130,3 +130,5 @@ def test_forbidden_hosts_answer_403_or_404(site: Site, term_range: TermRange) ->
         headers={**headers, "Origin": "http://evil.example"},
     )
     assert foreign.status_code == 403
+    for client in (blue1, red, auditor):
+        client.close()

@@ -49,6 +49,8 @@ def test_resize_then_idle_timeout_ends_the_session(terminal_site: Site, name: st
     term.expect("idle for 15 s", seconds=60)  # no keystroke for 15 s
     with pytest.raises(websocket.WebSocketConnectionClosedException):
         term.expect("never", seconds=15)
+    term.close()
+    client.close()
     [ended] = [s for s in _ended(site, name, 1) if s.user == "blue2"]
     assert ended.reason == "idle"
     assert wait_no_shells(f"{name}-c2-box") == []
@@ -73,9 +75,12 @@ def test_cap_dropped_socket_and_live_watcher(terminal_site: Site, name: str) -> 
     first.expect("watched-42")
     watcher.expect("watched-42")
     assert "typed-by-the-auditor" not in first.seen
-    first.ws.sock.close()  # the network goes away: no close frame (pings find out)
+    first.ws.shutdown()  # the network goes away: no close frame (pings find out)
     second.close()
     assert wait_no_shells(f"{name}-c1-box", seconds=60) == []
     reasons = {s.reason for s in _ended(site, name, 3) if s.user == "blue1"}
     assert reasons <= {"closed", "exited"}
     watcher.expect("session ended", seconds=15)
+    watcher.close()
+    blue1.close()
+    auditor.close()
