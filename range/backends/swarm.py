@@ -79,7 +79,8 @@ class SwarmBackend:
         return self.engines.engine(node)
 
     # ----------------------------------------------------------------- apply
-    def preflight(self, plan: Plan) -> None:
+    def _decide(self, plan: Plan) -> tuple[list[Node], dict[str, str], _Diff]:
+        """Nodes, each network's address block and the diff; refuses what apply would."""
         self.check_engine()
         require_images(self.manager, sorted({c.image for c in plan.containers}))
         nodes = self.nodes()
@@ -88,17 +89,15 @@ class SwarmBackend:
         ranges = {n.name: node_range(n, taken[n.name]) for n in plan.networks}
         diff = self._diff(plan, networks, ranges, nodes)
         check_network_conflicts(self.manager, plan.range, diff.new_networks)
+        return nodes, ranges, diff
+
+    def preflight(self, plan: Plan) -> None:
+        nodes, _, diff = self._decide(plan)
         self._check_names(plan.range, diff.new_containers, nodes, diff.stale)
 
     def apply(self, plan: Plan, progress: ProgressCallback | None = None) -> ApplyReport:
-        self.check_engine()
-        require_images(self.manager, sorted({c.image for c in plan.containers}))
-        nodes = self.nodes()
+        nodes, ranges, diff = self._decide(plan)
         networks = {n.name: n for n in plan.networks}
-        taken = taken_addresses(plan)
-        ranges = {n.name: node_range(n, taken[n.name]) for n in plan.networks}
-        diff = self._diff(plan, networks, ranges, nodes)
-        check_network_conflicts(self.manager, plan.range, diff.new_networks)
         fixed = {c.name: node.id for c, node in diff.kept}
         loads = node_loads(nodes, self.engines, plan.range)
         where = place([*(c for c, _ in diff.kept), *diff.new_containers], loads, fixed)
@@ -390,8 +389,9 @@ class SwarmBackend:
     ) -> list[str]:
         engine = self.engines.engine(self.locate(range_name, container))
         options = [f"--env={key}={value}" for key, value in (env or {}).items()]
-        return docker_argv(engine, "exec", "-it" if tty else "-i", *options, container, "bash",
-                           "-l")
+        return docker_argv(
+            engine, "exec", "-it" if tty else "-i", *options, container, "bash", "-l"
+        )
 
     def open_session(self, range_name: str, container: str, argv: Sequence[str]) -> ProcessSession:
         """A long-lived `docker exec -i` on the container's node (checker agents)."""
