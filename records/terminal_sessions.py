@@ -17,7 +17,13 @@ from sqlalchemy.engine import Engine
 
 from range.errors import NotFoundError
 from records import audit
-from records.recordings import CastWriter, Summary, new_session_id, recording_path
+from records.recordings import (
+    CastWriter,
+    Summary,
+    file_sha256,
+    new_session_id,
+    recording_path,
+)
 
 START, END = "terminal.start", "terminal.end"
 
@@ -112,6 +118,29 @@ def close_session(
         },
     )
     return summary
+
+
+def close_orphan(
+    engine: Engine, data_dir: Path, target: Target, session: str, reason: str, via: str = "web"
+) -> bool:
+    """The end entry of a session whose server went away mid-session, with the
+    recording as it was left; False when the session was already closed."""
+    if not session_info(engine, target.exercise, session).live:
+        return False
+    path = recording_path(data_dir, target.exercise, session)
+    size, digest = (path.stat().st_size, file_sha256(path)) if path.exists() else (0, "")
+    details = {
+        "session": session,
+        "user": target.user,
+        "host": target.host,
+        "copy": target.copy,
+        "size": size,
+        "sha256": digest,
+        "reason": reason,
+        "via": via,
+    }
+    audit.append(engine, target.exercise, target.user, END, details)
+    return True
 
 
 def sessions(engine: Engine, exercise: str) -> list[SessionInfo]:

@@ -3,8 +3,10 @@
 Each running session holds a small file ``<data dir>/terminals-live/<session>``
 naming its user, exercise and worker pid. Counting a user's files (under an
 flock, so two tabs opening at once cannot both take the last slot) enforces the
-per-user cap in every worker; a file whose worker died is stale and ignored,
-then removed. Watchers follow a session's recording while its file exists.
+per-user cap in every worker. A file whose worker died (killed, or stopped
+with sessions open) names an orphan: its shell still runs in the container,
+and :meth:`SessionSlots.claim_orphans` hands it to one caller to end. Watchers
+follow a session's recording while its worker holds its file.
 """
 
 from __future__ import annotations
@@ -34,18 +36,26 @@ class SessionSlots:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _live(self) -> dict[str, dict[str, object]]:
-        found: dict[str, dict[str, object]] = {}
+    def _records(self) -> Iterator[tuple[Path, dict[str, object], bool]]:
+        """Every slot file: its path, its record, whether its worker still runs."""
         for path in self.root.glob("[0-9a-f]*"):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            if _pid_alive(int(data.get("pid", 0))):
-                found[path.name] = data
-            else:
-                path.unlink(missing_ok=True)  # its worker died mid-session
-        return found
+            yield path, data, _pid_alive(int(data.get("pid", 0)))
+
+    def _live(self) -> dict[str, dict[str, object]]:
+        return {path.name: data for path, data, alive in self._records() if alive}
+
+    def claim_orphans(self) -> list[tuple[str, dict[str, object]]]:
+        """Sessions whose worker died mid-session (killed, or stopped with them open),
+        each handed to one caller only: their shells still run and need ending."""
+        with self._locked():
+            orphans = [(path, data) for path, data, alive in self._records() if not alive]
+            for path, _ in orphans:
+                path.unlink(missing_ok=True)
+        return [(path.name, data) for path, data in orphans]
 
     def take(self, session: str, user: str, exercise: str) -> bool:
         """Claim a slot for ``user``; False when the user already runs ``per_user``."""
@@ -56,6 +66,13 @@ class SessionSlots:
             record = {"user": user, "exercise": exercise, "pid": os.getpid()}
             (self.root / session).write_text(json.dumps(record), encoding="utf-8")
             return True
+
+    def describe(self, session: str, details: dict[str, object]) -> None:
+        """Add where the session runs, so an orphan can be found and ended later."""
+        path = self.root / session
+        with self._locked():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            path.write_text(json.dumps({**record, **details}), encoding="utf-8")
 
     def give_back(self, session: str) -> None:
         (self.root / session).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ this host); session cookies alone would let another site's page open it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,12 +25,19 @@ from werkzeug.wrappers import Response
 
 from range.backends import get_backend
 from range.backends.tty_session import MARKER, TtySession, reap_marked
-from range.errors import NotFoundError
+from range.errors import BackendError, NotFoundError
 from range.plan import ROLE_HOST, ContainerPlan, Plan
 from range.shell_grants import shell_grants
 from range.state import get_record, plan_from_dict
 from records.recordings import new_session_id, recording_path
-from records.terminal_sessions import Target, close_session, open_session, session_info, sessions
+from records.terminal_sessions import (
+    Target,
+    close_orphan,
+    close_session,
+    open_session,
+    session_info,
+    sessions,
+)
 from webui.app import web_context
 from webui.auth import require
 from webui.pagekit import READ_ALL_ROLES, STAFF_ROLES, TEAM_ROLES, exercise, own_team, scenario_of
@@ -107,12 +115,34 @@ def _check_socket() -> Response | None:
     if watching:
         session_info(web_context().engine, exercise(args["name"]).name, args["session"])
         return None
+    end_orphans()
     g.terminal = _granted(args["name"], args["host"], args["copy"])
     g.terminal_session = new_session_id()
     if not slots().take(g.terminal_session, me().username, args["name"]):
         del g.terminal_session
         abort(429, description="too many terminals open: close one first")
     return None
+
+
+def end_orphans() -> None:
+    """End the shells of sessions whose server worker died mid-session (see
+    SessionSlots.claim_orphans) and close their audit entries."""
+    settings, engine = web_context().settings, web_context().engine
+    for session, rec in slots().claim_orphans():
+        if "container" not in rec:
+            continue  # died before its shell started
+        backend = get_backend(dataclasses.replace(settings, backend=str(rec["backend"])))
+        with contextlib.suppress(BackendError):  # the range may be down: nothing runs then
+            reap_marked(backend, str(rec["range"]), str(rec["container"]), session)
+        target = Target(
+            str(rec["exercise"]),
+            str(rec["user"]),
+            str(rec["team"]),
+            str(rec["host"]),
+            int(str(rec["copy"])),
+            str(rec["container"]),
+        )
+        close_orphan(engine, settings.data_dir, target, session, "server-stopped")
 
 
 def _nothing() -> None:
@@ -131,6 +161,7 @@ def _free_slot(_: BaseException | None) -> None:
 @require()
 def index(name: str) -> str:
     found = exercise(name)
+    end_orphans()
     hosts: list[ContainerPlan] = []
     if me().role in OPENERS:
         hosts, _ = _openable(name)
@@ -158,6 +189,17 @@ def shell_socket(ws: Any, name: str, host: str, copy: int) -> None:
     engine = web_context().engine
     session, writer = open_session(
         engine, settings.data_dir, target, size, session=g.terminal_session
+    )
+    slots().describe(
+        session,
+        {
+            "range": plan.range,
+            "backend": backend_name,
+            "team": team,
+            "host": host,
+            "copy": copy,
+            "container": container.name,
+        },
     )
     reason = "error"
     argv = backend.shell_argv(plan.range, container.name, tty=True, env={MARKER: session})

@@ -112,13 +112,14 @@ def test_session_cap_per_user(app: Flask, settings: Settings) -> None:
     assert slots.take("00000000000000cc", "blue1", EXERCISE)
 
 
-def test_a_dead_workers_slots_are_freed(settings: Settings) -> None:
+def test_a_dead_workers_slots_are_freed_and_handed_out_once(settings: Settings) -> None:
     slots = SessionSlots(settings.data_dir, per_user=1)
     assert slots.take("00000000000000aa", "blue1", EXERCISE)
     stale = slots.root / "00000000000000aa"
     stale.write_text('{"user": "blue1", "exercise": "drill", "pid": 999999999}')
-    assert slots.take("00000000000000bb", "blue1", EXERCISE)
-    assert not stale.exists()
+    assert slots.take("00000000000000bb", "blue1", EXERCISE)  # a dead worker's slot is free
+    assert [session for session, _ in slots.claim_orphans()] == ["00000000000000aa"]
+    assert not stale.exists() and slots.claim_orphans() == []  # handed out once
 
 
 def test_xterm_is_served_from_its_distribution(app: Flask) -> None:
