@@ -39,10 +39,10 @@ def name(
         yield found
 
 
-def _ended(site: Site, exercise: str, count: int) -> list[SessionInfo]:
+def _ended(site: Site, exercise: str, count: int, user: str) -> list[SessionInfo]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        done = [s for s in sessions(site.engine, exercise) if not s.live]
+        done = [s for s in sessions(site.engine, exercise) if not s.live and s.user == user]
         if len(done) >= count:
             return done
         time.sleep(0.3)
@@ -72,7 +72,7 @@ def test_resize_then_idle_timeout_ends_the_session(terminal_site: Site, name: st
         term.expect("never", seconds=15)
     term.close()
     client.close()
-    [ended] = [s for s in _ended(site, name, 1) if s.user == "blue2"]
+    [ended] = _ended(site, name, 1, "blue2")
     assert ended.reason == "idle"
     assert wait_no_shells(f"{name}-c2-box") == []
     cast = read_cast(recording_path(site.settings.data_dir, name, ended.session))
@@ -82,15 +82,16 @@ def test_resize_then_idle_timeout_ends_the_session(terminal_site: Site, name: st
 def test_cap_dropped_socket_and_live_watcher(terminal_site: Site, name: str) -> None:
     site, blue1 = terminal_site, web_login(terminal_site.url, "blue1", PASSWORD)
     path = f"/x/{name}/terminal/box/1/ws"
-    first, second = Term(site.url, path, blue1), Term(site.url, path, blue1)
+    first = Term(site.url, path, blue1)
+    first.type("\r")
+    first.expect("# ")
+    [live] = [s for s in sessions(site.engine, name) if s.live and s.user == "blue1"]
+    second = Term(site.url, path, blue1)
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
         Term(site.url, path, blue1)  # a third at once: over the cap of 2
     assert refused.value.status_code == 429
-    first.type("\r")
-    first.expect("# ")
-    live = [s for s in sessions(site.engine, name) if s.live and s.user == "blue1"]
     auditor = web_login(site.url, "auditor", PASSWORD)
-    watcher = Term(site.url, f"/x/{name}/recordings/{live[-1].session}/watch", auditor)
+    watcher = Term(site.url, f"/x/{name}/recordings/{live.session}/watch", auditor)
     watcher.type("echo typed-by-the-auditor\r")  # read only: goes nowhere
     first.type("echo watched-$((40+2))\r")
     first.expect("watched-42")
@@ -99,7 +100,7 @@ def test_cap_dropped_socket_and_live_watcher(terminal_site: Site, name: str) -> 
     first.ws.shutdown()  # the network goes away: no close frame (pings find out)
     second.close()
     assert wait_no_shells(f"{name}-c1-box", seconds=60) == []
-    reasons = {s.reason for s in _ended(site, name, 3) if s.user == "blue1"}
+    reasons = {s.reason for s in _ended(site, name, 2, "blue1")}
     assert reasons <= {"closed", "exited"}
     watcher.expect("session ended", seconds=15)
     watcher.close()
