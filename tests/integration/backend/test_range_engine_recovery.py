@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from range.backends import get_backend
 from range.backends.docker import DockerBackend
 from range.config import Settings
-from range.errors import ConflictError, EngineUnavailableError
+from range.errors import ConflictError, EngineUnavailableError, NotFoundError
 from range.lifecycle import down, status, up, verify
 from range.scenario.loader import load
 from range.state import RangeState, get_record
@@ -101,7 +101,9 @@ def test_name_conflict_is_reported_and_leaves_nothing_behind(
     finally:
         subprocess.run(["docker", "rm", "-f", squatter], capture_output=True)
     assert leftovers(name) == {}
-    assert get_record(engine, name).state == RangeState.FAILED
+    # Refused in the backend's preflight, before the range was recorded at all.
+    with pytest.raises(NotFoundError):
+        get_record(engine, name)
 
 
 def test_subnet_conflict_names_the_foreign_network(

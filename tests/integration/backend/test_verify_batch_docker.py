@@ -118,14 +118,23 @@ def _answers(results: list[ProbeResult]) -> list[str]:
     return [r.actual for r in results]
 
 
+def _batched(backend: Backend, plan: Plan, cases: list[tuple[Probe, str]]) -> list[ProbeResult]:
+    batched: list[ProbeResult] = []
+    for source in dict.fromkeys(p.source for p, _ in cases):
+        batched += run_batch(backend, plan.range, [p for p, _ in cases if p.source == source])
+    return batched
+
+
 def test_batch_answers_like_single_probes(deployed: tuple[Backend, Plan]) -> None:
     backend, plan = deployed
     cases = _cases(plan)
     expected = [answer for _, answer in cases]
     singles = [run_probe(backend, plan.range, probe) for probe, _ in cases]
-    batched: list[ProbeResult] = []
-    for source in dict.fromkeys(p.source for p, _ in cases):
-        batched += run_batch(backend, plan.range, [p for p, _ in cases if p.source == source])
+    batched = _batched(backend, plan, cases)
+    if _answers(batched) != expected:
+        # The kernel's ICMP budget is shared by the whole machine: under load a
+        # port-unreachable can be dropped once. A second batch must agree.
+        batched = _batched(backend, plan, cases)
     assert _answers(singles) == expected
     assert _answers(batched) == expected
     assert all(r.ok for r in batched), [r for r in batched if not r.ok]
