@@ -134,9 +134,7 @@ def build_images(
         return _build_all(order, forced if force else set(), progress)
 
 
-def _build_all(
-    order: list[ImageSpec], forced: set[str], progress: ProgressFn
-) -> list[BuildResult]:
+def _build_all(order: list[ImageSpec], forced: set[str], progress: ProgressFn) -> list[BuildResult]:
     rootfs_id = ensure_rootfs(progress) if any(s.needs_rootfs for s in order) else ""
     hashes = content_hashes(order, rootfs_id)
     results: list[BuildResult] = []
