@@ -61,7 +61,7 @@ exit 0
 READ_CHUNK = 65536
 
 
-def _clamp(cols: int, rows: int) -> tuple[int, int]:
+def clamp_size(cols: int, rows: int) -> tuple[int, int]:
     return max(MIN_SIZE, min(MAX_COLS, cols)), max(MIN_SIZE, min(MAX_ROWS, rows))
 
 
@@ -69,7 +69,7 @@ class TtySession:
     """One process on a fresh pseudo-terminal; bytes in, bytes out, resizable."""
 
     def __init__(self, argv: Sequence[str], cols: int = 80, rows: int = 24) -> None:
-        self.cols, self.rows = _clamp(cols, rows)
+        self.cols, self.rows = clamp_size(cols, rows)
         master, slave = os.openpty()
         _set_size(slave, self.cols, self.rows)
         # Raw from the start: docker sets raw mode itself once it runs, and a
@@ -130,7 +130,7 @@ class TtySession:
 
     def resize(self, cols: int, rows: int) -> tuple[int, int]:
         """Set the terminal's size and tell the child; returns the size kept."""
-        self.cols, self.rows = _clamp(cols, rows)
+        self.cols, self.rows = clamp_size(cols, rows)
         if self._master >= 0 and self.alive:
             _set_size(self._master, self.cols, self.rows)
             with contextlib.suppress(ProcessLookupError):

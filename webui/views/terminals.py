@@ -24,7 +24,7 @@ from flask_sock import Sock
 from werkzeug.wrappers import Response
 
 from range.backends import get_backend
-from range.backends.tty_session import MARKER, TtySession, reap_marked
+from range.backends.tty_session import MARKER, TtySession, clamp_size, reap_marked
 from range.errors import BackendError, NotFoundError
 from range.plan import ROLE_HOST, ContainerPlan, Plan
 from range.shell_grants import shell_grants
@@ -184,7 +184,7 @@ def shell_socket(ws: Any, name: str, host: str, copy: int) -> None:
     plan, backend_name = _range_plan(found.range_name)
     settings = web_context().settings
     backend = get_backend(dataclasses.replace(settings, backend=backend_name))
-    size = (_size_arg("cols", 80), _size_arg("rows", 24))
+    size = clamp_size(_size_arg("cols", 80), _size_arg("rows", 24))  # the recording says what ran
     target = Target(found.name, me().username, team, host, copy, container.name)
     engine = web_context().engine
     session, writer = open_session(
