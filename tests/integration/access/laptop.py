@@ -10,9 +10,7 @@ server must refuse. Probes are TCP connects from inside the namespace.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,34 +101,6 @@ def laptop(tag: int) -> Iterator[Laptop]:
                        capture_output=True, check=False)  # fmt: skip
         subprocess.run(["ip", "link", "del", host_if], capture_output=True, check=False)
         subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
-
-
-@contextmanager
-def host_listener() -> Iterator[int]:
-    """A TCP listener on the host's 0.0.0.0 (like the web UI): the VPN must never reach it."""
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("0.0.0.0", 0))
-    server.listen(16)
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-                conn.close()
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield server.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        server.close()
 
 
 def tag_for_this_run() -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from laptop import Laptop, host_listener, laptop, run, tag_for_this_run  # type: ignore[import-not-found]
+from laptop import Laptop, laptop, run, tag_for_this_run  # type: ignore[import-not-found]
 from sqlalchemy.engine import Engine
 
 from cyberrange.cli import cli
@@ -28,6 +28,7 @@ from range.config import Settings
 from range.lifecycle import up
 from range.plan import Plan
 from range.scenario.loader import load
+from range.verify_host import host_listener
 from records import audit
 from webui.accounts import create_user
 
