@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from range.backends import get_backend
+from range.backends.base import Backend
 from range.config import Settings
 from range.plan import (
     ContainerPlan,
@@ -23,8 +27,11 @@ from range.plan import (
     Route,
     ServicePlan,
 )
+from range.planner import make_plan
+from range.scenario.loader import load
 
 PREFIX = "h4be"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -164,3 +171,18 @@ def small_plan(range_name: str, octet: int = 43) -> Plan:
         services=(ServicePlan("ssh", 22, "tcp"),),
     )
     return Plan(range_name, "small", 1, (a, b), (gw, x, y))
+
+
+@contextmanager
+def deployed_text(folder: Path, text: str, range_name: str) -> Iterator[tuple[Backend, Plan]]:
+    """A scenario given as text, planned and applied (no provisioning); removed afterwards."""
+    path = folder / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    plan = make_plan(load(path, ROOT).scenario, range_name=range_name)
+    backend = get_backend(Settings(data_dir=folder / "data", root=ROOT))
+    backend.destroy(range_name)  # leftovers of an interrupted earlier run
+    try:
+        backend.apply(plan)
+        yield backend, plan
+    finally:
+        backend.destroy(range_name)

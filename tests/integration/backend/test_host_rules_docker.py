@@ -16,14 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backend_support import deployed_text  # type: ignore[import-not-found]
 
-from range.backends import get_backend
 from range.backends.base import Backend
-from range.config import Settings
 from range.plan import Plan
-from range.planner import make_plan
 from range.reach import Probe
-from range.scenario.loader import load
 from range.verify import run_probe, verify_plan
 
 pytestmark = pytest.mark.docker
@@ -71,17 +68,8 @@ hosts:
 def deployed(
     docker_engine: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Backend, Plan]]:
-    folder = tmp_path_factory.mktemp("hostrule")
-    path = folder / "scenario.yaml"
-    path.write_text(SCENARIO, encoding="utf-8")
-    plan = make_plan(load(path, ROOT).scenario, range_name=RANGE)
-    backend = get_backend(Settings(data_dir=folder / "data", root=ROOT))
-    backend.destroy(RANGE)  # leftovers of an interrupted earlier run
-    try:
-        backend.apply(plan)
-        yield backend, plan
-    finally:
-        backend.destroy(RANGE)
+    with deployed_text(tmp_path_factory.mktemp("hostrule"), SCENARIO, RANGE) as found:
+        yield found
 
 
 def probe(deployed: tuple[Backend, Plan], source: str, target: str, copy: int) -> str:

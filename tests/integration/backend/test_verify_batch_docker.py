@@ -18,14 +18,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from backend_support import deployed_text  # type: ignore[import-not-found]
 
-from range.backends import get_backend
 from range.backends.base import Backend
-from range.config import Settings
 from range.plan import Plan
-from range.planner import make_plan
 from range.reach import Probe
-from range.scenario.loader import load
 from range.verify import ProbeResult, run_batch, run_probe, verify_plan
 
 pytestmark = pytest.mark.docker
@@ -67,18 +64,9 @@ NO_ROUTE = "10.39.99.9"  # no network of the range, no route to it
 def deployed(
     docker_engine: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Backend, Plan]]:
-    folder = tmp_path_factory.mktemp("verifybatch")
-    path = folder / "scenario.yaml"
-    path.write_text(SCENARIO, encoding="utf-8")
-    plan = make_plan(load(path, ROOT).scenario, range_name=RANGE)
-    backend = get_backend(Settings(data_dir=folder / "data", root=ROOT))
-    backend.destroy(RANGE)  # leftovers of an interrupted earlier run
-    try:
-        backend.apply(plan)
-        _wait_for_sshd(backend, plan)
-        yield backend, plan
-    finally:
-        backend.destroy(RANGE)
+    with deployed_text(tmp_path_factory.mktemp("verifybatch"), SCENARIO, RANGE) as found:
+        _wait_for_sshd(*found)
+        yield found
 
 
 def _wait_for_sshd(backend: Backend, plan: Plan) -> None:
