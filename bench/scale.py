@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from memsample import CpuMeter, MemorySampler, Peaks  # noqa: E402
+from moved_scenario import dmz_breach_moved  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from cyberrange.compose import objective_flags  # noqa: E402
@@ -49,16 +49,11 @@ from range.config import Settings  # noqa: E402
 from range.db import open_engine  # noqa: E402
 from range.errors import ProvisionError  # noqa: E402
 from range.provision import provision  # noqa: E402
-from range.scenario.loader import LoadedScenario, load  # noqa: E402
+from range.scenario.loader import LoadedScenario  # noqa: E402
 from scoring.exercise import create_exercise  # noqa: E402
 
-SCENARIO = ROOT / "scenarios" / "dmz-breach"
 # Subnets no bundled scenario or test uses: 100 copies fit (10.201.1-100.0/24).
-SUBNETS = {
-    "198.51.100.": "100.64.201.",
-    '"10.{copy}.1.': '"10.201.{copy}.',
-    '"10.{copy}.2.': '"10.202.{copy}.',
-}
+OCTETS = (201, 201, 202)  # 100.64.A, 10.B.{copy}, 10.C.{copy}
 PHASES = ("up", "provision", "verify", "down")
 T = TypeVar("T")
 
@@ -72,16 +67,7 @@ class Phase:
 
 
 def scenario_copy(folder: Path) -> LoadedScenario:
-    """dmz-breach in `folder`, with the subnets of SUBNETS (roles and files unchanged)."""
-    shutil.copytree(SCENARIO, folder)
-    path = folder / "scenario.yaml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in SUBNETS.items():
-        if old not in text:
-            raise SystemExit(f"{SCENARIO}/scenario.yaml no longer holds {old!r}: update SUBNETS")
-        text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    return load(path, ROOT)
+    return dmz_breach_moved(folder, OCTETS)
 
 
 def timed(sampler: MemorySampler, action: Callable[[], T]) -> tuple[T, Phase]:

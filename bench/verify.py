@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -42,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from moved_scenario import dmz_breach_moved  # noqa: E402
+
 from cyberrange.tables import import_all_tables  # noqa: E402
 from range import probe_batch, verify  # noqa: E402
 from range.backends.base import Backend  # noqa: E402
@@ -52,31 +53,17 @@ from range.errors import BackendError  # noqa: E402
 from range.lifecycle import up  # noqa: E402
 from range.plan import Plan  # noqa: E402
 from range.reach import Probe, probe_set  # noqa: E402
-from range.scenario.loader import LoadedScenario, load  # noqa: E402
+from range.scenario.loader import LoadedScenario  # noqa: E402
 from range.verify_host import engine_here, host_addresses, host_listener, host_probes  # noqa: E402
 
-SCENARIO = ROOT / "scenarios" / "dmz-breach"
 # Subnets no bundled scenario, test or other bench uses; 250 copies fit.
-SUBNETS = {
-    "198.51.100.": "100.64.208.",
-    '"10.{copy}.1.': '"10.208.{copy}.',
-    '"10.{copy}.2.': '"10.209.{copy}.',
-}
+OCTETS = (208, 208, 209)  # 100.64.A, 10.B.{copy}, 10.C.{copy}
 SINGLE_WORKERS = 8  # what verify ran with before batching
 Run = Callable[[Backend, Plan, list[Probe]], list[verify.ProbeResult]]
 
 
 def scenario_copy(folder: Path) -> LoadedScenario:
-    """dmz-breach in ``folder`` with the subnets of SUBNETS (everything else unchanged)."""
-    shutil.copytree(SCENARIO, folder)
-    path = folder / "scenario.yaml"
-    text = path.read_text(encoding="utf-8")
-    for old, new in SUBNETS.items():
-        if old not in text:
-            raise SystemExit(f"{SCENARIO}/scenario.yaml no longer holds {old!r}: update SUBNETS")
-        text = text.replace(old, new)
-    path.write_text(text, encoding="utf-8")
-    return load(path, ROOT)
+    return dmz_breach_moved(folder, OCTETS)
 
 
 def single(backend: Backend, plan: Plan, probes: list[Probe]) -> list[verify.ProbeResult]:
