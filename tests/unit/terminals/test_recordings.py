@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -98,3 +100,23 @@ def test_sessions_are_on_the_audit_chain_with_size_and_hash(engine: Engine, tmp_
     actions = [(e.action, e.actor) for e in audit.entries(engine, "drill")]
     assert actions == [("terminal.start", "blue1"), ("terminal.end", "blue1")]
     assert audit.verify(engine, "drill").ok
+
+
+def test_the_asciinema_player_reads_a_recording(tmp_path: Path) -> None:
+    """The format's own client (asciinema, from PyPI) replays what the writer wrote."""
+    path = tmp_path / "session.cast"
+    writer = CastWriter(path, 80, 24, "web (copy 1)")
+    writer.output("root@web:~# ")
+    writer.input("id\r")
+    writer.resize(120, 40)
+    writer.output("uid=0(root) gid=0(root)\r\n")
+    writer.close()
+    shown = subprocess.run(
+        [sys.executable, "-m", "asciinema", "cat", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.replace("\r", "") == "root@web:~# uid=0(root) gid=0(root)\n"
