@@ -105,9 +105,28 @@ def draft_for(scenario: Scenario, fact: Fact) -> Draft | None:
 
 
 def _linked_fact_ids(session: Session, ex_id: int) -> set[int]:
+    """Facts already turned into a finding (its source or a duplicate of it).
+
+    Only links that name a finding count: a red action that an incident report
+    matched (a "matches" link with no finding) is a detected compromise, and
+    still becomes a finding.
+    """
     rows = session.exec(select(FindingLink.fact_id).where(
-        FindingLink.exercise_id == ex_id, col(FindingLink.fact_id).is_not(None)))
+        FindingLink.exercise_id == ex_id, col(FindingLink.fact_id).is_not(None),
+        col(FindingLink.finding_id).is_not(None)))
     return {row for row in rows if row is not None}
+
+
+def _link_incidents(session: Session, ex_id: int, fact_id: int | None, finding_id: int) -> None:
+    """Link a finding to the incident reports that already matched its red action."""
+    incidents = set(session.exec(select(FindingLink.incident_id).where(
+        FindingLink.exercise_id == ex_id, FindingLink.fact_id == fact_id,
+        col(FindingLink.incident_id).is_not(None))))
+    known = set(session.exec(select(FindingLink.incident_id).where(
+        FindingLink.finding_id == finding_id, col(FindingLink.incident_id).is_not(None))))
+    for incident_id in sorted(i for i in incidents - known if i is not None):
+        session.add(FindingLink(exercise_id=ex_id, incident_id=incident_id,
+                                finding_id=finding_id, relation="matches"))
 
 
 def draft_from_facts(engine: Engine, exercise_name: str, actor: str = "auto") -> list[Finding]:
@@ -147,6 +166,8 @@ def _apply_draft(session: Session, ex_id: int, fact: Fact, draft: Draft) -> Find
         session.add(existing)
         session.add(FindingLink(exercise_id=ex_id, finding_id=existing.id, fact_id=fact.id,
                                 relation="duplicate"))
+        assert existing.id is not None  # loaded from the database
+        _link_incidents(session, ex_id, fact.id, existing.id)
         return None
     finding = Finding(exercise_id=ex_id, reporter="auto", team=fact.team or "", auto=True,
                       tick=fact.tick, dedup_key=draft.key, affected_hosts=[draft.host_ref],
@@ -155,6 +176,8 @@ def _apply_draft(session: Session, ex_id: int, fact: Fact, draft: Draft) -> Find
     session.flush()
     session.add(FindingLink(exercise_id=ex_id, finding_id=finding.id, fact_id=fact.id,
                             relation="source"))
+    assert finding.id is not None  # flushed
+    _link_incidents(session, ex_id, fact.id, finding.id)
     return finding
 
 

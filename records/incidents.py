@@ -151,16 +151,19 @@ def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
 def link_red_actions(engine: Engine, report: IncidentReport, fact_ids: Sequence[int]) -> None:
     """Link the report to red actions and to the findings drafted from them."""
     with Session(engine) as session:
-        done = set(session.exec(select(FindingLink.fact_id).where(
-            FindingLink.incident_id == report.id)))
+        mine = session.exec(select(FindingLink).where(FindingLink.incident_id == report.id)).all()
+        done = {link.fact_id for link in mine}
+        linked = {link.finding_id for link in mine}
         for fact_id in fact_ids:
             if fact_id in done:
                 continue
+            done.add(fact_id)
             session.add(FindingLink(exercise_id=report.exercise_id, incident_id=report.id,
                                     fact_id=fact_id, relation="matches"))
             findings = session.exec(select(FindingLink.finding_id).where(
                 FindingLink.fact_id == fact_id, col(FindingLink.finding_id).is_not(None)))
-            for finding_id in set(findings):
+            for finding_id in sorted({f for f in findings if f is not None} - linked):
+                linked.add(finding_id)
                 session.add(FindingLink(exercise_id=report.exercise_id, incident_id=report.id,
                                         finding_id=finding_id, relation="matches"))
         session.commit()

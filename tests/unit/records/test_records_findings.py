@@ -124,3 +124,25 @@ def test_cvss_base_score(vector: str, score: float) -> None:
 def test_cvss_rejects_bad_vector() -> None:
     with pytest.raises(RecordError):
         base_score("CVSS:3.1/AV:X/AC:L")
+
+
+def test_detected_compromise_still_becomes_a_finding(engine: Engine, exercise: str) -> None:
+    """Blue's report matched the SQL injection before any draft: it is still a finding,
+    and the incident links to it once drafted."""
+    from sqlmodel import Session, select
+
+    from records.incidents import IncidentInput, file_incident
+    from records.tables import FindingLink
+
+    action = sqli(engine, "blue-1", tick=3)
+    report = file_incident(engine, exercise, "blue-1", "web:bea",
+                           IncidentInput(title="SQLi on shop", techniques=["T1190"],
+                                         hosts=["web"], tick=4))
+    (finding,) = draft_from_facts(engine, exercise)
+    assert finding.vulnerability == "sqli-login"
+    with Session(engine) as session:
+        links = session.exec(select(FindingLink).where(
+            FindingLink.incident_id == report.id)).all()
+    assert {(lk.fact_id, lk.finding_id) for lk in links} == {(action.id, None),
+                                                             (None, finding.id)}
+    assert draft_from_facts(engine, exercise) == []  # no second link, no second finding
