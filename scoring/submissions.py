@@ -79,7 +79,7 @@ class SubmitRequest:
 AlsoWrite = Callable[[Connection, list[tuple[SubmitRequest, list[SubmissionResult]]]], None]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: two teams' verdicts may look alike
 class _Verdict:
     flag: str
     answer: Answer
@@ -270,6 +270,9 @@ class Submitter:
         # One short transaction per capture: the unique constraint decides each one.
         # (Per-row transactions rather than SAVEPOINTs: pysqlite's SAVEPOINT handling
         # outside an explicit BEGIN is unreliable, and this path only runs on races.)
+        # Answers are found by the verdict's identity: equal verdicts of two teams
+        # racing for one flag must each land on their own team's SUBMISSION row.
+        position = {id(verdict): index for index, verdict in enumerate(verdicts)}
         for row in captures:
             try:
                 with self.engine.begin() as conn:
@@ -277,7 +280,7 @@ class Submitter:
             except IntegrityError:
                 verdict = accepted[row["dedup_key"]]
                 verdict.answer, verdict.message = Answer.DUPLICATE, "already captured"
-                index = verdicts.index(verdict)
+                index = position[id(verdict)]
                 answers[index] = {
                     **answers[index],
                     "outcome": verdict.answer.value,

@@ -37,7 +37,9 @@ def submit(app: AppContext, name: str, team: str, flags: tuple[str, ...], as_jso
         return
     for result in results:
         style = ANSWER_STYLE.get(result.answer, "red")
-        app.console.print(f"{result.flag} [{style}]{result.answer.value}[/] {result.message}")
+        # the message only when it adds to the answer ("accepted accepted" said nothing twice)
+        extra = "" if result.message == result.answer.value else f" {result.message}"
+        app.console.print(f"{result.flag} [{style}]{result.answer.value}[/]{extra}")
 
 
 def scoreboard_table(board: Scoreboard) -> Table:

@@ -51,6 +51,7 @@ def test_submit_scoreboard_rescore(db: Engine, make_exercise: MakeExercise) -> N
     code, out = run(db, "submit", exercise.name, "--team", "red", flag, "junk")
     assert code == 0, out
     assert "accepted" in out and "invalid" in out
+    assert "accepted accepted" not in out  # the answer once, its message only when it adds
     code, out = run(db, "submit", exercise.name, "--team", "red", "--json", "-", stdin=flag + "\n")
     assert code == 0 and json.loads(out) == [
         {"flag": flag, "answer": "duplicate", "message": "already captured"}

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from scoring.flags import FlagCodec, new_secret
 from scoring.ledger import facts
 from scoring.ratelimit import RateLimiter
-from scoring.submissions import Submitter
+from scoring.submissions import SubmitRequest, Submitter
 from scoring.tables import Exercise, ExerciseState, FactKind
 
 pytestmark = pytest.mark.postgres
@@ -190,3 +190,21 @@ def test_expiry_follows_current_tick(db: Engine, make_exercise: MakeExercise) ->
     assert answers(submitter.submit("red", [flag])) == ["expired"]
     set_tick(db, exercise, 3)
     assert answers(submitter.submit("red", [flag])) == ["accepted"]
+
+
+def test_racing_teams_each_get_their_own_answer_recorded(
+    db: Engine, make_exercise: MakeExercise
+) -> None:
+    """Two teams losing one flag's race in one group commit: each row says duplicate."""
+    exercise = make_exercise()
+    flag = codec(exercise).service_flag(1, 1, 0)  # blue-1's flag; red and purple attack it
+    Submitter(db, exercise.name).submit_many([SubmitRequest("red", [flag]),
+                                              SubmitRequest("purple", [flag])])  # fmt: skip
+    again = _BlindSubmitter(db, exercise.name).submit_many(
+        [SubmitRequest("red", [flag]), SubmitRequest("purple", [flag])]
+    )
+    assert [answers(batch) for batch in again] == [["duplicate"], ["duplicate"]]
+    recorded = facts(db, exercise.id or 0, kinds=[FactKind.SUBMISSION])
+    told = Counter((f.team, f.outcome) for f in recorded)
+    assert told == {("red", "accepted"): 1, ("purple", "accepted"): 1,
+                    ("red", "duplicate"): 1, ("purple", "duplicate"): 1}  # fmt: skip
