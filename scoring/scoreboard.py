@@ -103,11 +103,16 @@ def game_params(exercise: Exercise, scenario: Scenario, engine: Engine) -> GameP
 
 
 def freeze_tick(exercise: Exercise, scenario: Scenario) -> int | None:
-    """First tick hidden from teams by the score freeze (None: no freeze)."""
+    """First tick hidden from teams by the score freeze (None: no freeze).
+
+    Tick n spans game seconds ``[(n-1)·T, n·T)``; the hidden ticks start with
+    the one during which the freeze begins (a 3 m freeze of a 10 m game of 60 s
+    ticks begins at 420 s, in tick 8: teams follow the board through tick 7).
+    """
     if scenario.scoring.freeze is None:
         return None
     visible = max(0, exercise.duration_seconds - int(scenario.scoring.freeze))
-    return visible // max(1, exercise.tick_seconds)
+    return visible // max(1, exercise.tick_seconds) + 1
 
 
 def _view(

@@ -97,7 +97,8 @@ def test_ranks_and_snapshots_are_reused(db: Engine, make_exercise: MakeExercise)
 
 
 def test_freeze_hides_late_ticks_from_teams_only(db: Engine, make_exercise: MakeExercise) -> None:
-    # 10 minutes, 30 s ticks, freeze 2 minutes before the end: ticks from 16 on are hidden
+    # 10 minutes, 30 s ticks, freeze 2 minutes before the end (480 s, when tick 17
+    # begins): ticks from 17 on are hidden
     exercise = make_exercise(current_tick=14)
     assert exercise.id is not None
     codec = FlagCodec(exercise.secret, exercise.id)
@@ -108,17 +109,17 @@ def test_freeze_hides_late_ticks_from_teams_only(db: Engine, make_exercise: Make
     white = compute_scoreboard(db, exercise.name, viewer_role="white")
     blue = compute_scoreboard(db, exercise.name, viewer_role="blue")
     assert not white.frozen and white.tick == 17
-    assert blue.frozen and blue.tick == 15
+    assert blue.frozen and blue.tick == 16
     red_white = next(t for t in white.teams if t.name == "red")
     red_blue = next(t for t in blue.teams if t.name == "red")
     assert red_white.total > red_blue.total > 0
-    assert blue.history[-1][0] == 15
+    assert blue.history[-1][0] == 16
     auditor = compute_scoreboard(db, exercise.name, viewer_role="auditor")
     assert auditor.teams == white.teams
-    at_14 = compute_scoreboard(db, exercise.name, frozen_at_tick=14)
-    assert at_14.frozen and at_14.teams == blue.teams
+    at_16 = compute_scoreboard(db, exercise.name, frozen_at_tick=16)
+    assert at_16.frozen and at_16.teams == blue.teams
     set_tick(db, exercise, 20, ExerciseState.FINISHED)
-    assert compute_scoreboard(db, exercise.name, viewer_role="red").tick == 15
+    assert compute_scoreboard(db, exercise.name, viewer_role="red").tick == 16
 
 
 def test_report_matching(db: Engine, make_exercise: MakeExercise) -> None:

@@ -194,7 +194,7 @@ def test_cached_scoreboard_shows_a_new_fact_at_once(world: ApiWorld) -> None:
 
 
 def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_hash: str) -> None:
-    """A freeze from the second tick on: at tick 1, teams see the board of tick
+    """A freeze over the whole game: at tick 1, teams see the board of tick
     0 and no longer follow it; the white team sees it live."""
     from scoring.clock import Clock
     from scoring.exercise import create_exercise, transition
@@ -202,7 +202,7 @@ def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_has
     world = build_world(tmp_path / "data", password_hash)
     try:
         spec = dmz_breach().model_dump(by_alias=True, exclude_none=True)
-        spec["scoring"]["freeze"] = "89m30s"  # 90m game, 30s ticks: freeze from tick 1
+        spec["scoring"]["freeze"] = "90m"  # 90m game, 30s ticks: freeze from tick 1
         created = create_exercise(world.engine, "frozen", "frozen",
                                   Scenario.model_validate(spec), "frozen.yaml")
         transition(world.engine, "frozen", "start", "test")
