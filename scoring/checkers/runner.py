@@ -144,8 +144,7 @@ class TickChecks:
         workers = max(1, min(self._workers, len(batches)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="checks") as pool:
             futures = [
-                pool.submit(run_batch, self._executor, self._range, container, jobs, self._scripts)
-                for container, jobs in batches.items()
+                pool.submit(self._run_batch, container, jobs) for container, jobs in batches.items()
             ]
             for future in futures:
                 answers.update(future.result())

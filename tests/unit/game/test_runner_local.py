@@ -130,3 +130,33 @@ def test_one_exec_per_copy(engine: Engine, local_executor: Executor) -> None:
     # The store checker finds no folder called 10.x.0.10 here: DOWN in every copy.
     assert {r.status for r in results if r.target.service.name == "store"} == {CheckStatus.DOWN}
     assert len(_facts(engine, FactKind.CHECK, 1)) == 6
+
+
+def test_ticks_reuse_the_agent_sessions(engine: Engine, local_executor: Executor) -> None:
+    """With agent sessions, a tick sends each copy's batch to its long-lived agent:
+    no exec per copy and tick, one session per checker container for every tick."""
+    from range.backends.exec_session import ProcessSession
+    from scoring.checkers.sessions import AgentSessions
+
+    opened: list[str] = []
+
+    class Opener:
+        def open_session(self, range_name: str, container: str, argv: list[str]) -> ProcessSession:
+            opened.append(container)
+            return ProcessSession(argv)
+
+    scenario = Scenario.model_validate(scenario_dict())
+    exercise = create_exercise(engine, "ex", "g", scenario, "s.yaml")
+    assert exercise.id is not None
+    targets = service_targets(_plan(2), _scenario())
+    sessions = AgentSessions(Opener())
+    checks = TickChecks(engine, local_executor, "g", targets, {"checkers/store.py": STORE}, 2.0,
+                        sessions=sessions)  # fmt: skip
+    try:
+        for tick in (1, 2, 3):
+            assert len(checks.run_tick(exercise.id, exercise.secret, tick)) == 4
+    finally:
+        checks.close()
+    assert local_executor.calls == 0  # type: ignore[attr-defined]
+    assert sorted(opened) == ["g-c1-checker", "g-c2-checker"]
+    assert len(_facts(engine, FactKind.CHECK, 3)) == 4
