@@ -58,6 +58,8 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/adjustments", "POST", STAFF),
     (f"{X}/grades/injects", "POST", STAFF),
     (f"{X}/grades/reports", "POST", STAFF),
+    (f"{X}/vpn", "GET", READERS | {"red", "blue"}),
+    (f"{X}/vpn/config", "GET", frozenset({"red", "blue"})),
 )
 PUBLIC = ((f"{API}/openapi.json", "GET"),)
 # Query strings that make a request of an allowed role meaningful.
