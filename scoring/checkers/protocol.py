@@ -85,6 +85,23 @@ def _first_line(text: str) -> str:
     return lines[0][:_MESSAGE_LIMIT] if lines else ""
 
 
+def crash_summary(stderr: str, lines: int = 3) -> str:
+    """The last meaningful lines of a crashed checker's stderr, newest last.
+
+    A Python traceback ends with the exception (``ValueError: bad reply``) and
+    starts with ``Traceback (most recent call last):``, which says nothing; so
+    the tail is kept, joined by `` | ``, and cut from the front to fit.
+    """
+    meaningful = [
+        line.strip()
+        for line in stderr.strip().splitlines()
+        if line.strip() and not line.startswith("Traceback (most recent call last)")
+        and set(line.strip()) - set("^~ ")  # Python 3.11+'s caret markers
+    ]
+    text = " | ".join(meaningful[-lines:])
+    return text if len(text) <= _MESSAGE_LIMIT - 40 else "…" + text[-(_MESSAGE_LIMIT - 41) :]
+
+
 def phase_result(raw: Mapping[str, Any], timeout: float) -> PhaseResult:
     """Interpret one phase as the agent reported it."""
     code = int(raw["code"])
@@ -99,7 +116,8 @@ def phase_result(raw: Mapping[str, Any], timeout: float) -> PhaseResult:
         # Public protocol: stdout is the public message (for put: the flag id).
         message = _first_line(stderr if action == "put" else stdout) or _first_line(stderr)
     if code not in (101, 102, 103, 104, 110):
-        message = f"checker exited with code {code}: {_first_line(stderr) or message}"
+        # a crash: the exception, for staff (teams see a check's status, never its message)
+        message = f"checker exited with code {code}: {crash_summary(stderr) or message}"
     return PhaseResult(action, status, message[:_MESSAGE_LIMIT], duration, stdout)
 
 

@@ -39,6 +39,22 @@ def test_exit_codes(local_executor: LocalExecutor, code: int, status: CheckStatu
         assert f"exited with code {code}" in result.message
 
 
+CRASHING = """def talk(reply):
+    raise ValueError("unexpected reply: " + reply)
+
+talk("HTTP/1.1 500")
+"""
+
+
+def test_a_crash_is_reported_by_its_exception(local_executor: LocalExecutor) -> None:
+    result = run_checker(local_executor, "r", "c", "x.py", CRASHING, ["check", "h"], 5)
+    assert result.status is CheckStatus.CHECK_FAILED
+    assert result.message.startswith("checker exited with code 1: ")
+    assert "Traceback" not in result.message
+    assert result.message.endswith("ValueError: unexpected reply: HTTP/1.1 500")
+    assert 'line 2, in talk' in result.message  # where it was raised, for staff
+
+
 def test_timeout_is_check_failed_and_says_so(local_executor: LocalExecutor) -> None:
     script = "import time\ntime.sleep(30)\n"
     result = run_checker(local_executor, "r", "c", "slow.py", script, ["check", "h"], 0.5)
