@@ -44,6 +44,7 @@ SCORING_KINDS = (
     FactKind.CAPTURE,
     FactKind.CHECK,
     FactKind.REPORT_MATCH,
+    FactKind.SHARE_MATCH,
     FactKind.INJECT_GRADE,
     FactKind.HINT,
     FactKind.ADJUSTMENT,

@@ -154,6 +154,7 @@ class Accumulator:
     name: ClassVar[str] = "base"
     _FIXED: ClassVar[Mapping[FactKind, str]] = {
         FactKind.REPORT_MATCH: "reports",
+        FactKind.SHARE_MATCH: "reports",  # intelligence shared in time counts as reporting
         FactKind.INJECT_GRADE: "injects",
         FactKind.HINT: "hints",
         FactKind.ADJUSTMENT: "adjustments",
