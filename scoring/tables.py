@@ -32,6 +32,7 @@ class FactKind(StrEnum):
     FLAG_PLACED = "flag_placed"  # a service flag put by the checker
     RED_ACTION = "red_action"  # an emulated or reported attack step, with its outcome
     REPORT_MATCH = "report_match"  # a blue incident report matched to a red action
+    SHARE_MATCH = "share_match"  # a shared indicator matched to a red action (scoring.sharing)
     INJECT = "inject"  # an inject fired
     INJECT_GRADE = "inject_grade"  # a graded response to an inject
     HINT = "hint"  # a hint taken (penalty)
