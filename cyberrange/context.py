@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from rich.console import Console
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from range.config import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
+
+
+def _console() -> Console:
+    # Imported here so that `cyberrange --help` does not pay for rich.
+    from rich.console import Console
+
+    return Console()
 
 
 @dataclass
 class AppContext:
     settings: Settings
-    console: Console = field(default_factory=Console)
+    console: Console = field(default_factory=_console)
     debug: bool = False
 
     @cached_property

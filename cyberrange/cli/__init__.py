@@ -13,19 +13,7 @@ from typing import Any
 
 import click
 
-from cyberrange.cli import (
-    access_cmds,
-    cluster_cmds,
-    demo_cmds,
-    game_cmds,
-    images_cmds,
-    plan_cmds,
-    range_cmds,
-    records_cmds,
-    scenario_cmds,
-    score_cmds,
-    web_cmds,
-)
+from cyberrange.cli.lazy import LazyGroup
 from cyberrange.context import AppContext
 from range.config import Settings
 from range.errors import CyberrangeError, ScenarioError
@@ -34,7 +22,7 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-class CyberrangeGroup(click.Group):
+class CyberrangeGroup(LazyGroup):
     """Turns library errors into one clear message and an exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -87,22 +75,6 @@ def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str
         database_url=database_url or base.database_url,
     )
     ctx.obj = AppContext(settings=settings, debug=debug)
-
-
-for module in (
-    scenario_cmds,
-    access_cmds,
-    plan_cmds,
-    images_cmds,
-    range_cmds,
-    game_cmds,
-    score_cmds,
-    records_cmds,
-    web_cmds,
-    demo_cmds,
-    cluster_cmds,
-):
-    module.register(cli)
 
 
 def main() -> None:
