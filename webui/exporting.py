@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from range.errors import NotFoundError
-from records.exports import export
+from records.exports import ExportError, export
 
 MEDIA_TYPES = {
     ".csv": "text/csv",
@@ -34,7 +34,13 @@ def export_download(engine: Engine, exercise_name: str, fmt: str, part: str = ""
     """The export in ``fmt``: its single file, the file named ``part``
     (e.g. ``incidents`` for ``<exercise>-incidents.csv``), or a zip of all of them."""
     with tempfile.TemporaryDirectory(prefix="cyberrange-export-") as tmp:
-        paths = sorted(export(engine, exercise_name, fmt, Path(tmp)))
+        failed: dict[str, str] = {}
+        try:
+            paths = sorted(export(engine, exercise_name, fmt, Path(tmp)))
+        except ExportError as exc:  # the formats that worked, and a note of the others
+            if not exc.written or fmt != "all":
+                raise
+            paths, failed = sorted(exc.written), exc.failed
         if part:
             paths = [p for p in paths if p.stem == f"{exercise_name}-{part}" or p.stem == part]
             if not paths:
@@ -47,4 +53,6 @@ def export_download(engine: Engine, exercise_name: str, fmt: str, part: str = ""
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in paths:
                 archive.write(path, path.relative_to(tmp).as_posix())
+            if failed:
+                archive.writestr("FAILED.txt", "".join(f"{k}: {v}\n" for k, v in failed.items()))
         return Download(f"{exercise_name}-{fmt}.zip", "application/zip", buffer.getvalue())

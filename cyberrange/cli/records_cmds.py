@@ -15,7 +15,7 @@ from cyberrange.context import AppContext
 from range.errors import NotFoundError, RecordError
 from records import audit, participants
 from records.evidence import EvidenceStore
-from records.exports import FORMATS, export, exporters
+from records.exports import FORMATS, ExportError, export, exporters
 from records.findings import draft_from_facts, list_findings, update_finding
 from records.tables import Finding
 
@@ -46,9 +46,15 @@ def export_cmd(app: AppContext, name: str, fmt: str, out_dir: Path) -> None:
         def done(kind: str, paths: list[Path]) -> None:
             progress.update(task, advance=1, description=f"wrote {kind}")
 
-        paths = export(app.engine, name, fmt, out_dir, actor=_actor(), on_written=done)
+        failure: ExportError | None = None
+        try:
+            paths = export(app.engine, name, fmt, out_dir, actor=_actor(), on_written=done)
+        except ExportError as exc:  # print what was written, then the error
+            paths, failure = exc.written, exc
     for path in paths:
-        app.console.print(f"[green]wrote[/] {path}")
+        app.console.print(Text.assemble(("wrote", "green"), f" {path}"))
+    if failure is not None:
+        raise failure
 
 
 @click.group("audit")

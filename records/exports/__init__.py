@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +24,17 @@ from records.exports.data import ExportData, collect
 from records.findings import draft_from_facts
 
 Exporter = Callable[[ExportData, Path], list[Path]]
+log = logging.getLogger(__name__)
+
+
+class ExportError(RecordError):
+    """Some formats could not be written; the others were. Carries both."""
+
+    def __init__(self, written: list[Path], failed: dict[str, str]) -> None:
+        self.written, self.failed = written, failed
+        reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        super().__init__(f"{len(failed)} export format(s) failed ({reasons}); "
+                         f"{len(written)} file(s) were written")
 
 
 def exporters() -> dict[str, Exporter]:
@@ -55,11 +67,21 @@ def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path, actor: s
     draft_from_facts(engine, exercise_name)  # exports show every finding due so far
     data = collect(engine, exercise_name)
     written: list[Path] = []
+    failed: dict[str, str] = {}
     for name in table if fmt == "all" else (fmt,):
-        paths = table[name](data, out_dir)
+        try:
+            paths = table[name](data, out_dir)
+        except Exception as exc:  # one format's failure never stops the others
+            log.exception("export format %s of %s failed", name, exercise_name)
+            failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+            continue
         written += paths
         if on_written is not None:
             on_written(name, paths)
-    audit.append(engine, exercise_name, actor, "records.export",
-                 {"format": fmt, "files": [p.name for p in written]})
+    details: dict[str, object] = {"format": fmt, "files": [p.name for p in written]}
+    if failed:
+        details["failed"] = sorted(failed)
+    audit.append(engine, exercise_name, actor, "records.export", details)
+    if failed:
+        raise ExportError(written, failed)
     return written

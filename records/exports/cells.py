@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -10,6 +11,16 @@ from typing import Any
 # A cell starting with one of these is a formula to Excel/LibreOffice/Sheets
 # (OWASP "CSV injection"); a leading single quote makes it plain text.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+# C0 control characters other than tab, newline and carriage return, and DEL:
+# XML 1.0 (so XLSX and HTML) forbids most of them, and in a CSV or a report
+# opened in a terminal an ESC starts an escape sequence.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character shown as ``\\xNN`` (inert, still readable)."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def plain(value: Any) -> str | int | float | bool | None:
@@ -28,10 +39,13 @@ def plain(value: Any) -> str | int | float | bool | None:
 
 
 def safe_cell(value: Any) -> Any:
-    """The value, neutralised if a spreadsheet would read it as a formula."""
+    """The value with control characters made visible, and neutralised if a
+    spreadsheet would read it as a formula (CSV and XLSX)."""
     value = plain(value)
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    if isinstance(value, str):
+        value = visible(value)
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
     return value
 
 

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from records.exports import charts
+from records.exports.cells import visible
 from records.exports.data import ExportData
 from records.tables import FindingStatus
 
@@ -17,7 +18,16 @@ def environment() -> Environment:
     return Environment(
         loader=PackageLoader("records.exports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=_inert,
     )
+
+
+def _inert(value: Any) -> Any:
+    """Every value printed by the template: control characters (invalid in HTML,
+    escape sequences in a terminal) made visible; our own markup left as it is."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(value)
+    return value
 
 
 def _teams(data: ExportData) -> list[dict[str, Any]]:
