@@ -20,6 +20,7 @@ from range.scenario.checks_raw import raw_findings
 from range.scenario.finding import Finding
 from range.scenario.locate import PathItem
 from range.scenario.models import Host, Role, Scenario, Scope
+from range.taxonomy import TaxonomyError, technique
 
 __all__ = ["KNOWN_FORMULAS", "Finding", "model_findings", "run_checks"]
 
@@ -180,11 +181,28 @@ def _timing(scenario: Scenario) -> Iterator[Finding]:
         )
 
 
+def _taxonomy(scenario: Scenario) -> Iterator[Finding]:
+    """ATT&CK technique ids must name live techniques of the pinned ATT&CK release."""
+    named: list[tuple[str, tuple[PathItem, ...]]] = [
+        (v.attack, ("hosts", host_name, "vulnerabilities", i, "attack"))
+        for host_name, host in scenario.hosts.items()
+        for i, v in enumerate(host.vulnerabilities) if v.attack
+    ]
+    named += [(inject.run.attack, ("injects", i, "run", "attack"))
+              for i, inject in enumerate(scenario.injects) if inject.run and inject.run.attack]
+    for value, path in named:
+        try:
+            technique(value)
+        except TaxonomyError as exc:
+            yield Finding(path, str(exc))
+
+
 # Each check and the top-level keys (as trainers write them) it reads.
 MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
     (_names, frozenset({"teams", "hosts", "hints"})),
     (_references, frozenset({"teams", "networks", "hosts", "injects", "hints"})),
     (_routers, frozenset({"hosts"})),
+    (_taxonomy, frozenset({"hosts", "injects"})),
     (firewall_findings, frozenset({"teams", "networks", "hosts"})),
     (_timing, frozenset({"tick", "duration", "injects", "scoring"})),
     (network_findings, frozenset({"teams", "networks", "hosts"})),

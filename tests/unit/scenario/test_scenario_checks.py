@@ -265,3 +265,17 @@ def test_overlap_is_reported_once_per_pair() -> None:
     )
     overlaps = [p for p in found if "overlaps" in p.message]
     assert len(overlaps) == 1
+
+
+@pytest.mark.parametrize(("technique", "fragment"), [
+    ("T1999", "T1999 is not an ATT&CK technique (ATT&CK v18.1)"),
+    ("T1100", "T1100 (Web Shell) is revoked in ATT&CK v18.1"),
+])
+def test_attack_technique_must_exist_in_the_pinned_release(technique: str, fragment: str) -> None:
+    found = problems_of(with_change("cwe: CWE-89}", f"cwe: CWE-89, attack: {technique}}}"))
+    matching = [p for p in found if fragment in p.message]
+    assert matching and matching[0].line == 33, [str(p) for p in found]
+
+
+def test_live_technique_is_accepted() -> None:
+    load_text(with_change("cwe: CWE-89}", "cwe: CWE-89, attack: T1190}"), "t.yaml", ROOT, ROOT)

@@ -1,0 +1,1 @@
+"""Pinned reference data (see range.taxonomy); a package so wheels ship it."""
