@@ -83,6 +83,7 @@ class Role(StrEnum):
     BLUE = "blue"
     PURPLE = "purple"
     WHITE = "white"
+    ISAC = "isac"  # an information sharing and analysis centre (relays the sharing feed)
 
     @property
     def defends(self) -> bool:
@@ -286,6 +287,24 @@ class Scoring(Strict):
     freeze: Duration | None = Field(default=None, description="Freeze this long before the end.")
 
 
+class Organisation(Strict):
+    """Teams that count as one organisation for TLP:AMBER(+STRICT), and its clients."""
+
+    name: Name
+    members: list[str] = Field(description="Team names or team instances (blue, blue-1).")
+    clients: list[str] = Field(default_factory=list, description="Also receive its TLP:AMBER.")
+
+
+class Sharing(Strict):
+    """The exercise's sharing feed (docs/sharing.md): who plays the ISAC, who is one
+    organisation, and how long after a red action a matching indicator scores."""
+
+    isac: str | None = Field(default=None, description="Team playing the ISAC (default: the "
+                             "first team with role isac, else the first white team).")
+    organisations: list[Organisation] = Field(default_factory=list)
+    deadline: Duration = Field(default=900, description="Indicators score this long after.")
+
+
 class Access(Strict):
     """What the people of a team get: VPN into networks, browser shells on hosts.
 
@@ -311,6 +330,7 @@ class Scenario(Strict):
     injects: list[Inject] = Field(default_factory=list)
     hints: list[Hint] = Field(default_factory=list)
     scoring: Scoring = Field(default_factory=Scoring)
+    sharing: Sharing = Field(default_factory=Sharing)
     external_images: list[str] = Field(
         default_factory=list, description="Images not built from docker/ (pre-loaded)."
     )

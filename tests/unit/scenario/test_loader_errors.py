@@ -31,7 +31,7 @@ BROKEN: list[tuple[str, str, int, str]] = [
         "role: red}",
         "role: rouge}",
         7,
-        "expected 'red', 'blue', 'purple' or 'white' for 'role' in team 'red', got 'rouge'",
+        "expected 'red', 'blue', 'purple', 'white' or 'isac' for 'role' in team 'red', got 'rouge'",
     ),
     ("copies: 2", "copies: 0", 8, "'copies' in team 'blue' must be at least 1, got 0"),
     ("copies: 2", "copies: many", 8, "expected an integer for 'copies' in team 'blue'"),
