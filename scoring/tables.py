@@ -38,6 +38,11 @@ class FactKind(StrEnum):
     HINT = "hint"  # a hint taken (penalty)
     ADJUSTMENT = "adjustment"  # manual score change, with actor and reason
     STATE = "state"  # exercise state change (start, pause, resume, stop)
+    # Challenges (scoring.challenges): one per answer given, one per solve (dedup_key
+    # "solve:<team>:<challenge>"), one per hint a team unlocks (its cost, negative).
+    CHALLENGE_ATTEMPT = "challenge_attempt"
+    CHALLENGE_SOLVE = "challenge_solve"
+    CHALLENGE_HINT = "challenge_hint"
 
 
 class Exercise(SQLModel, table=True):

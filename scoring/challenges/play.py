@@ -1,0 +1,236 @@
+"""A team's moves on challenges: answering, unlocking a hint. Facts in the ledger.
+
+Every function here works inside the caller's writing transaction (``conn``)
+and returns what to audit, so the facts and their audit entries commit together
+(see records.challenge_actions). The steps of an answer follow CTFd's order:
+
+1. the challenge must be visible to teams (state visible, ``scheduled_at`` past)
+   — else NotFoundError, nothing recorded (its name is not disclosed);
+2. the exercise must be running — else answer ``closed``;
+3. every prerequisite solved by the team — else ``locked``;
+4. not solved already — else ``already-solved``;
+5. the account's wrong answers in the window under its limit — else ``rate-limited``;
+6. the team's wrong answers under the challenge's ``attempts`` — else ``exhausted``;
+7. compared with each flag: ``correct`` (a CHALLENGE_SOLVE fact) or ``incorrect``.
+
+Every answer from step 2 on is one CHALLENGE_ATTEMPT fact. Exactly one solve
+per team and challenge is held by the ledger's unique ``(exercise_id,
+dedup_key)`` with ``dedup_key = solve:<team>:<challenge>``: of two concurrent
+correct answers one inserts, the other is told ``already-solved``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from range.errors import GameError, NotFoundError
+from scoring.challenges.spec import ChallengeSpec, FlagSpec, HintSpec
+from scoring.challenges.store import StoredChallenge
+from scoring.challenges.tables import CompetitionRules
+from scoring.ledger import FACT_TABLE, current_tick, fact_row, insert_rows
+from scoring.tables import ExerciseState, FactKind
+
+MAX_ANSWER = 1000
+AuditItem = tuple[str, str, dict[str, Any]]
+
+
+class Outcome(StrEnum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    ALREADY_SOLVED = "already-solved"
+    LOCKED = "locked"
+    EXHAUSTED = "exhausted"
+    RATE_LIMITED = "rate-limited"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Move:
+    """Who does what: the exercise, its state, the team and the account."""
+
+    exercise_id: int
+    exercise_name: str
+    state: ExerciseState
+    team: str
+    actor: str  # the account (username), or "cli:<user>"
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    challenge: str
+    outcome: Outcome
+    message: str
+    fact_id: int | None = None
+
+
+def visible(spec: ChallengeSpec, now: datetime | None = None) -> bool:
+    if spec.state != "visible":
+        return False
+    return spec.scheduled_at is None or spec.scheduled_at <= (now or datetime.now(UTC))
+
+
+def matches(flag: FlagSpec, answer: str) -> bool:
+    """CTFd's comparisons: static is exact (or case-folded), regex must match it all."""
+    if flag.type == "regex":
+        pattern = re.compile(flag.content, re.IGNORECASE if flag.case_insensitive else 0)
+        return pattern.fullmatch(answer) is not None
+    if flag.case_insensitive:
+        return flag.content.lower() == answer.lower()
+    return hmac.compare_digest(flag.content.encode(), answer.encode())
+
+
+def solved_by(conn: Connection, exercise_id: int, team: str) -> set[str]:
+    c = FACT_TABLE.c
+    query = select(c.service).where(c.exercise_id == exercise_id,
+                                    c.kind == FactKind.CHALLENGE_SOLVE, c.team == team)
+    return {row[0] for row in conn.execute(query)}
+
+
+def hints_unlocked(conn: Connection, exercise_id: int, team: str) -> set[tuple[str, int]]:
+    c = FACT_TABLE.c
+    query = select(c.service, c.data).where(c.exercise_id == exercise_id,
+                                            c.kind == FactKind.CHALLENGE_HINT, c.team == team)
+    return {(name, int(_json(data)["hint"])) for name, data in conn.execute(query)}
+
+
+def _json(data: Any) -> dict[str, Any]:
+    return data if isinstance(data, dict) else dict(json.loads(data))
+
+
+def missing_prerequisites(challenge: StoredChallenge, solved: set[str],
+                          ids: dict[int, str]) -> list[str]:
+    needed = [ids.get(r, str(r)) if isinstance(r, int) else r
+              for r in challenge.spec.requirements.prerequisites]
+    return [name for name in needed if name not in solved]
+
+
+def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
+            rules: CompetitionRules, ids: dict[int, str]) -> tuple[AttemptResult, AuditItem]:
+    """One answer to ``challenge`` (steps 2-7 of the module docstring)."""
+    if not visible(challenge.spec):
+        raise NotFoundError(f"no challenge {challenge.name!r}")
+    answer = answer.strip()[:MAX_ANSWER]
+    outcome, message = _judge(conn, move, challenge, answer, rules, ids)
+    tick = current_tick(conn, move.exercise_id)
+    data = {"challenge": challenge.name, "answer": answer}
+    rows = [fact_row(move.exercise_id, tick, FactKind.CHALLENGE_ATTEMPT, team=move.team,
+                     service=challenge.name, outcome=outcome.value, actor=move.actor,
+                     message=message, data=data)]
+    solve_id = None
+    if outcome is Outcome.CORRECT:
+        solve = fact_row(move.exercise_id, tick, FactKind.CHALLENGE_SOLVE, team=move.team,
+                         service=challenge.name, outcome="solved", actor=move.actor,
+                         data={"challenge": challenge.name},
+                         dedup_key=f"solve:{move.team}:{challenge.name}")
+        try:
+            with conn.begin_nested():
+                key = conn.execute(FACT_TABLE.insert().values(**solve)).inserted_primary_key
+                assert key is not None  # an INSERT always has one
+                solve_id = int(key[0])
+        except IntegrityError:
+            outcome, message = Outcome.ALREADY_SOLVED, "your team has solved it already"
+            rows[0].update(outcome=outcome.value, message=message)
+    insert_rows(conn, rows)
+    result = AttemptResult(challenge.name, outcome, message, solve_id)
+    audit = (move.actor, "challenge.answer",
+             {"team": move.team, "challenge": challenge.name, "outcome": outcome.value})
+    return result, audit
+
+
+def _judge(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
+           rules: CompetitionRules, ids: dict[int, str]) -> tuple[Outcome, str]:
+    if move.state is not ExerciseState.RUNNING:
+        return Outcome.CLOSED, f"the competition is {move.state.value}, not running"
+    solved = solved_by(conn, move.exercise_id, move.team)
+    missing = missing_prerequisites(challenge, solved, ids)
+    if missing:
+        return Outcome.LOCKED, f"solve {', '.join(missing)} first"
+    if challenge.name in solved:
+        return Outcome.ALREADY_SOLVED, "your team has solved it already"
+    if rules.wrong_limit and _wrong_by_account(conn, move, rules) >= rules.wrong_limit:
+        return Outcome.RATE_LIMITED, (f"more than {rules.wrong_limit} wrong answers in "
+                                      f"{rules.wrong_window_seconds} s: wait a little")
+    allowed = challenge.spec.attempts
+    wrong = _wrong_by_team(conn, move, challenge.name) if allowed else 0
+    if allowed and wrong >= allowed:
+        return Outcome.EXHAUSTED, f"no attempts left ({allowed} allowed)"
+    if any(matches(flag, answer) for flag in challenge.spec.flags):
+        return Outcome.CORRECT, "correct"
+    left = f"; {allowed - wrong - 1} attempt(s) left" if allowed else ""
+    return Outcome.INCORRECT, f"incorrect{left}"
+
+
+def _wrong_by_account(conn: Connection, move: Move, rules: CompetitionRules) -> int:
+    c = FACT_TABLE.c
+    since = datetime.now(UTC) - timedelta(seconds=rules.wrong_window_seconds)
+    query = select(func.count()).where(
+        c.exercise_id == move.exercise_id, c.kind == FactKind.CHALLENGE_ATTEMPT,
+        c.actor == move.actor, c.outcome == Outcome.INCORRECT.value, c.created_at >= since)
+    return int(conn.execute(query).scalar_one())
+
+
+def _wrong_by_team(conn: Connection, move: Move, name: str) -> int:
+    c = FACT_TABLE.c
+    query = select(func.count()).where(
+        c.exercise_id == move.exercise_id, c.kind == FactKind.CHALLENGE_ATTEMPT,
+        c.team == move.team, c.service == name, c.outcome == Outcome.INCORRECT.value)
+    return int(conn.execute(query).scalar_one())
+
+
+def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index: int,
+                ids: dict[int, str]) -> tuple[HintSpec, AuditItem]:
+    """The team unlocks hint ``index`` (0-based): its cost is a negative
+    CHALLENGE_HINT fact, once per team and hint (``dedup_key chint:<team>:<challenge>:<i>``;
+    a second unlock is refused with GameError and charges nothing)."""
+    if not visible(challenge.spec):
+        raise NotFoundError(f"no challenge {challenge.name!r}")
+    hints = challenge.spec.hints
+    if not 0 <= index < len(hints):
+        raise NotFoundError(f"challenge {challenge.name!r} has no hint {index + 1}")
+    if move.state is not ExerciseState.RUNNING:
+        raise GameError(f"the competition is {move.state.value}, not running")
+    if missing_prerequisites(challenge, solved_by(conn, move.exercise_id, move.team), ids):
+        raise GameError(f"challenge {challenge.name!r} is locked: solve its prerequisites first")
+    hint = hints[index]
+    unlocked = {i for name, i in hints_unlocked(conn, move.exercise_id, move.team)
+                if name == challenge.name}
+    if index in unlocked:
+        raise GameError(f"hint {index + 1} of {challenge.name!r} is unlocked already")
+    needed = _hint_requirements(hints, hint)
+    if needed - unlocked:
+        raise GameError(f"unlock hint(s) {', '.join(str(i + 1) for i in sorted(needed))} first")
+    row = fact_row(move.exercise_id, current_tick(conn, move.exercise_id),
+                   FactKind.CHALLENGE_HINT, team=move.team, service=challenge.name,
+                   points=-float(hint.cost), actor=move.actor,
+                   message=f"hint {index + 1} of {challenge.name}",
+                   data={"challenge": challenge.name, "hint": index},
+                   dedup_key=f"chint:{move.team}:{challenge.name}:{index}")
+    try:
+        with conn.begin_nested():
+            insert_rows(conn, [row])
+    except IntegrityError:
+        raise GameError(f"hint {index + 1} of {challenge.name!r} is unlocked already") from None
+    audit = (move.actor, "challenge.hint",
+             {"team": move.team, "challenge": challenge.name, "hint": index + 1,
+              "cost": hint.cost})
+    return hint, audit
+
+
+def _hint_requirements(hints: list[HintSpec], hint: HintSpec) -> set[int]:
+    """Indexes of the hints ``hint`` requires (ctfcli names them by key, title or number)."""
+    found = set()
+    for ref in hint.requirements:
+        for index, other in enumerate(hints):
+            if ref in (other.key, other.title) or ref == index + 1:
+                found.add(index)
+    return found
