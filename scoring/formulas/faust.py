@@ -5,6 +5,7 @@ Per flag f with n_f accepted captures (by distinct teams):
 * attack, per capture of f:         1 + 1/n_f
 * defense, for the owner of f:      -(n_f ** 0.75)
 * availability, per check result:   (1 if ok, 0.5 if recovering, else 0) * sqrt(N)
+  (check_failed, the checker's own fault, counts as ok: never blamed on the team)
 
 N is the number of scored teams. n_f keeps growing while f is still valid, so
 earlier captures of f lose value as others capture it too; once f expires
@@ -22,7 +23,8 @@ from typing import Any, ClassVar
 from scoring.formulas.base import Accumulator, FactRow, GameParams, ScoreLine, Totals
 
 DEFENSE_EXPONENT = 0.75
-SLA_VALUE: Mapping[str, float] = {"ok": 1.0, "recovering": 0.5}
+# CHECK_FAILED is the checker's fault, not the team's: the team keeps the tick's point.
+SLA_VALUE: Mapping[str, float] = {"ok": 1.0, "recovering": 0.5, "check_failed": 1.0}
 
 
 def flag_key(data: Mapping[str, Any]) -> str:

@@ -11,10 +11,12 @@ service to the attacker's, depending on both current scores A and V:
     without inflation (weights.forcad_inflation = 0): gain = min(gain, -loss)
 
 ForcAD's service total is score * SLA, SLA = passed checks / checks (ok and
-recovering pass). Here attack = sum of gains, defense = sum of losses, and
-availability = (D + gains + losses) * SLA - gains - losses for services with
-checks, so the category sum is exactly ForcAD's total. Objective flags are not
-an exchange: the attacker gains the objective's scenario points.
+recovering pass). A check_failed (the checker's own fault) is neither a check
+nor a pass here: it never moves the team's SLA. Here attack = sum of gains,
+defense = sum of losses, and availability = (D + gains + losses) * SLA - gains
+- losses for services with checks, so the category sum is exactly ForcAD's
+total. Objective flags are not an exchange: the attacker gains the objective's
+scenario points.
 Captures are applied in (tick, id) order: the exchange depends on that order.
 """
 
@@ -28,6 +30,7 @@ from typing import Any, ClassVar
 from scoring.formulas.base import Accumulator, FactRow, GameParams, ScoreLine, Totals
 
 PASSING = frozenset({"ok", "recovering"})
+NOT_COUNTED = "check_failed"  # the checker failed: not held against the team
 
 
 class ForcadFormula(Accumulator):
@@ -97,7 +100,7 @@ class ForcadFormula(Accumulator):
             )
 
     def on_check(self, row: FactRow) -> None:
-        if row.team is None:
+        if row.team is None or (row.outcome or "").lower() == NOT_COUNTED:
             return
         service = f"{row.host}/{row.service}"
         cell = self.cell(row.team, service)

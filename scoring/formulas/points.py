@@ -3,7 +3,8 @@
 * attack: ``weights.capture`` (default 10) per service flag captured; an
   objective flag's own ``points`` from the scenario.
 * defense: ``-weights.loss`` (default 0) times those points for each flag lost.
-* availability: ``weights.sla`` (default 1) per ok check, half for recovering.
+* availability: ``weights.sla`` (default 1) per ok check, half for recovering;
+  a check_failed (the checker's own fault) counts as ok.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import ClassVar
 from scoring.formulas.base import Accumulator, FactRow
 
 RECOVERING_SHARE = 0.5
+SLA_SHARE = {"ok": 1.0, "recovering": RECOVERING_SHARE, "check_failed": 1.0}  # never blamed
 
 
 class PointsFormula(Accumulator):
@@ -35,7 +37,7 @@ class PointsFormula(Accumulator):
             self.add(row.target, "defense", -loss * points, row, f"lost {label}")
 
     def on_check(self, row: FactRow) -> None:
-        share = {"ok": 1.0, "recovering": RECOVERING_SHARE}.get((row.outcome or "").lower(), 0.0)
+        share = SLA_SHARE.get((row.outcome or "").lower(), 0.0)
         if share and row.team is not None:
             points = share * self.params.weight("sla", 1.0) * row.times
             self.add(row.team, "availability", points, row, f"check {row.outcome}")

@@ -211,3 +211,22 @@ def test_white_team_never_scored_and_unknown_formula_refused() -> None:
     assert "white" not in run("faust", params()).totals()
     with pytest.raises(NotFoundError, match="unknown scoring formula"):
         new_accumulator("nope", params())
+
+
+@pytest.mark.parametrize("name", ["faust", "forcad", "points"])
+def test_check_failed_is_never_blamed_on_the_team(name: str) -> None:
+    """A tick whose check failed in the checker scores like an ok tick (FAUST, points)
+    or does not count at all (ForcAD's SLA ratio): never like a down service."""
+
+    def availability(outcomes: list[str]) -> float:
+        acc = new_accumulator(name, params())
+        for tick, outcome in enumerate(outcomes, start=1):
+            acc.apply_tick(tick, [check(tick, tick, "blue-1", outcome)])
+        return float(acc.totals()["blue-1"]["availability"])
+
+    failed = availability(["ok", "check_failed", "ok"])
+    assert failed > availability(["ok", "down", "ok"])
+    if name == "forcad":
+        assert failed == pytest.approx(availability(["ok", "ok"]))
+    else:
+        assert failed == pytest.approx(availability(["ok", "ok", "ok"]))
