@@ -8,6 +8,7 @@ TABLE_MODULES = (
     "range.state",
     "scoring.tables",
     "scoring.score_tables",
+    "scoring.challenges.tables",
     "records.tables",
     "webui.accounts",
 )
