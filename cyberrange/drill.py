@@ -25,11 +25,13 @@ from sqlalchemy.engine import Engine
 from cyberrange.compose import Deployment, deploy, teardown
 from cyberrange.defender import ScriptedDefender
 from cyberrange.drill_web import ApiSubmitter, WebServer, demo_accounts, team_token
+from cyberrange.participant_access import HandedOut, exercise_members, hand_out, handout_table
 from range import lifecycle
 from range.backends import get_backend
 from range.backends.base import Backend
 from range.config import Settings
 from range.errors import CyberrangeError
+from range.plan import Plan
 from range.provision.attack_run import RangeSteps
 from range.scenario.loader import LoadedScenario, load
 from range.scenario.models import Inject
@@ -69,6 +71,7 @@ class DrillResult:
     web_url: str | None = None
     defender_actions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    access: list[HandedOut] = field(default_factory=list)
 
 
 @dataclass
@@ -79,6 +82,7 @@ class Drill:
     options: DrillOptions
     timings: list[tuple[str, float]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what went wrong but did not stop us
+    access: list[HandedOut] = field(default_factory=list)  # participants' way in
 
     @contextmanager
     def phase(self, title: str) -> Iterator[None]:
@@ -105,6 +109,9 @@ class Drill:
         try:
             with self.phase("Web UI"):
                 self._serve(server, game)
+            if self.options.keep or not self.options.scripted:  # people will play
+                with self.phase("Participant access"):
+                    self._hand_out(deployment.plan, game, server)
             with self.phase("Exercise"):
                 defender = self._exercise(loaded, deployment, backend, server)
             with self.phase("Records and after-action report"):
@@ -178,6 +185,15 @@ class Drill:
         demo_accounts(self.engine, teams, credentials)
         server.start(self.settings.logs_dir / f"{name}-web.log")
         self.console.print(f"web UI on {server.url} (accounts in {credentials})")
+
+    def _hand_out(self, plan: Plan, game: str, server: WebServer) -> None:
+        pages = (f"{server.url}/x/{game}/access", f"{server.url}/x/{game}/terminals")
+        folder = self.options.output / game / "access"
+        handout = hand_out(self.settings, self.engine, plan, exercise_members(self.engine, game),
+                           folder, pages, ACTOR)  # fmt: skip
+        self.access = handout.participants
+        self.problems.extend(handout.problems)
+        self.console.print(handout_table(handout.participants))
 
     def _exercise(
         self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
@@ -271,6 +287,7 @@ class Drill:
             web_url=server.url if self.options.keep else None,
             defender_actions=defender.actions if defender else [],
             problems=list(self.problems),
+            access=self.access,
         )
 
 

@@ -116,6 +116,10 @@ def _finish(app: AppContext, result: object, keep: bool) -> None:
             f"`cyberrange down {result.name}` removes the range."
         )
         _print_terminals(app, result.name, result.web_url)
+    if result.access:
+        from cyberrange.participant_access import handout_table
+
+        app.console.print(handout_table(result.access))
 
 
 def _print_terminals(app: AppContext, name: str, web_url: str) -> None:

@@ -9,6 +9,7 @@ process or host rule of the range behind.
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from cyberrange.cli import cli
 from cyberrange.compose import teardown
+from cyberrange.participant_access import hand_out
 from range.access.endpoint import interfaces, range_prefix
 from range.access.service import close_vpn
 from range.access.vpn_verify import verify_vpn
@@ -106,6 +108,27 @@ def test_verify_probes_from_a_vpn_client_of_each_endpoint(
     assert ("vpn:blue-2", "engine host", "denied") in seen
     shown = cyberrange(settings, "vpn.invalid", "verify", NAME)
     assert "vpn:blue-2" in shown and "MISMATCH" not in shown
+
+
+def test_a_handed_out_config_file_brings_a_laptop_into_its_own_copy(
+    deployed: tuple[Settings, Engine, Plan], tmp_path: Path
+) -> None:
+    """What `cyberrange run` and `demo --keep` give each participant."""
+    settings, engine, plan = deployed
+    with laptop(tag_for_this_run()) as box:
+        here = dataclasses.replace(settings, vpn_host=box.host_address, vpn_base_port=51900)
+        pages = ("http://web/x/h14-vpn/access", "http://web/x/h14-vpn/terminals")
+        members = [("bob", "blue-2"), ("eve", "red")]  # red has no VPN in this range
+        handout = hand_out(here, engine, plan, members, tmp_path / "access", pages, "cli:test")
+        assert handout.problems == []
+        bob, eve = handout.participants
+        assert eve.vpn_config is None and eve.access_page == pages[0]
+        assert bob.vpn_config == tmp_path / "access" / "bob.conf"
+        assert bob.vpn_config.stat().st_mode & 0o777 == 0o600
+        assert (tmp_path / "access").stat().st_mode & 0o777 == 0o700
+        box.tunnel_up(bob.vpn_config.read_text())
+        assert _eventually_open(box, "10.142.7.10", PORT), _diagnose(box)
+        assert box.connect("10.141.7.10", PORT) == "filtered"  # copy 1 is not bob's
 
 
 def test_laptop_reaches_its_own_copy_only_until_revoked(
