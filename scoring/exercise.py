@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import update
@@ -254,7 +254,19 @@ def _state_fact(
     )
 
 
-def game_seconds(exercise: Exercise, now: datetime | None = None) -> float:
+class Timing(Protocol):
+    """What the tick arithmetic reads of an exercise (an ``Exercise`` row has it)."""
+
+    state: ExerciseState
+    started_at: datetime | None
+    paused_at: datetime | None
+    paused_seconds: float
+    finished_at: datetime | None
+    duration_seconds: int
+    tick_seconds: int
+
+
+def game_seconds(exercise: Timing, now: datetime | None = None) -> float:
     """Seconds of game time played: wall time since start minus time paused."""
     if exercise.started_at is None:
         return 0.0
@@ -268,11 +280,11 @@ def game_seconds(exercise: Exercise, now: datetime | None = None) -> float:
     return min(max(0.0, played), float(exercise.duration_seconds))
 
 
-def tick_count(exercise: Exercise) -> int:
+def tick_count(exercise: Timing) -> int:
     return max(1, math.ceil(exercise.duration_seconds / exercise.tick_seconds))
 
 
-def current_tick(exercise: Exercise, now: datetime | None = None) -> int:
+def current_tick(exercise: Timing, now: datetime | None = None) -> int:
     """0 before the start, then 1, 2, … up to the last tick (kept after the end)."""
     if exercise.started_at is None:
         return 0

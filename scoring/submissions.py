@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from range.db import write_transaction
 from range.scenario.models import Role, Scenario
+from scoring.exercise import current_tick
 from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
 from scoring.formulas.base import Catalog, flag_catalog
 from scoring.ledger import (
@@ -172,11 +173,23 @@ class Submitter:
         return [results for _, results in answered]
 
     def _state(self, conn: Connection) -> tuple[ExerciseState, int]:
-        table = Exercise.__table__  # type: ignore[attr-defined]
+        """The exercise's state and the tick of game time now.
+
+        Expiry follows the game time computed from the start, the pauses and
+        the tick length, not the row's ``current_tick`` counter: the clock
+        updates that only after a tick's checks, and not at all while it is down.
+        The counter is a floor (an exercise without a start time has no game time).
+        """
+        c = Exercise.__table__.c  # type: ignore[attr-defined]
         row = conn.execute(
-            select(table.c.state, table.c.current_tick).where(table.c.id == self.exercise_id)
-        ).one()
-        return ExerciseState(row.state), int(row.current_tick)
+            select(c.state, c.current_tick, c.started_at, c.paused_at, c.paused_seconds,
+                   c.finished_at).where(c.id == self.exercise_id)
+        ).one()  # fmt: skip
+        state = ExerciseState(row.state)
+        timing = _Timing(state, row.started_at, row.paused_at, float(row.paused_seconds),
+                         row.finished_at, self.exercise.duration_seconds,
+                         self.exercise.tick_seconds)  # fmt: skip
+        return state, max(int(row.current_tick), current_tick(timing))
 
     def _verify(
         self, team: str, flags: Sequence[str], state: ExerciseState, tick: int
@@ -338,6 +351,19 @@ class Submitter:
             )
             self._templates[cache_key] = template
         return dict(template)
+
+
+@dataclass(slots=True)
+class _Timing:
+    """The columns scoring.exercise's tick arithmetic reads (scoring.exercise.Timing)."""
+
+    state: ExerciseState
+    started_at: datetime | None
+    paused_at: datetime | None
+    paused_seconds: float
+    finished_at: datetime | None
+    duration_seconds: int
+    tick_seconds: int
 
 
 def _answered(

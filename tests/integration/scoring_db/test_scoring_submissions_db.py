@@ -5,16 +5,18 @@ from __future__ import annotations
 import base64
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from conftest import MakeExercise, set_tick
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from scoring.flags import FlagCodec, new_secret
 from scoring.ledger import facts
 from scoring.ratelimit import RateLimiter
 from scoring.submissions import SubmitRequest, Submitter
-from scoring.tables import Exercise, ExerciseState, FactKind
+from scoring.tables import Exercise, ExerciseState, FactKind, utcnow
 
 pytestmark = pytest.mark.postgres
 
@@ -208,3 +210,22 @@ def test_racing_teams_each_get_their_own_answer_recorded(
     told = Counter((f.team, f.outcome) for f in recorded)
     assert told == {("red", "accepted"): 1, ("purple", "accepted"): 1,
                     ("red", "duplicate"): 1, ("purple", "duplicate"): 1}  # fmt: skip
+
+
+def test_expiry_follows_game_time_while_the_clock_lags(
+    db: Engine, make_exercise: MakeExercise
+) -> None:
+    """The clock is down (or busy with checks) since tick 1: game time says tick 6."""
+    exercise = make_exercise(current_tick=1)
+    with Session(db) as session:
+        row = session.get(Exercise, exercise.id)
+        assert row is not None
+        row.started_at = utcnow() - timedelta(seconds=5 * 30 + 10)  # 30 s ticks
+        session.add(row)
+        session.commit()
+    c = codec(exercise)
+    old, fresh = c.service_flag(1, 1, 0), c.service_flag(4, 1, 0)  # lifetime 3
+    result = Submitter(db, exercise.name).submit("red", [old, fresh])
+    assert answers(result) == ["expired", "accepted"]
+    [capture] = facts(db, exercise.id or 0, kinds=[FactKind.CAPTURE])
+    assert capture.tick == 6  # recorded at the tick of game time
