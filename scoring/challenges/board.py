@@ -39,6 +39,7 @@ class ChallengeFact:
     challenge: str
     points: float
     at: datetime
+    actor: str = ""  # the account that solved or unlocked
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class ChallengeBoard:
     standings: list[Standing]
     challenges: list[ChallengeStat]
     lines: list[ScoreLine] = field(default_factory=list)
+    facts: list[ChallengeFact] = field(default_factory=list)  # the ones scored
 
 
 def score(challenges: list[StoredChallenge], facts: list[ChallengeFact], teams: list[str],
@@ -117,7 +119,7 @@ def _naive(moment: datetime | None) -> datetime | None:
 
 def load_facts(engine: Engine, exercise_id: int, before_tick: int | None) -> list[ChallengeFact]:
     c = FACT_TABLE.c
-    query = (select(c.id, c.tick, c.kind, c.team, c.service, c.points, c.created_at)
+    query = (select(c.id, c.tick, c.kind, c.team, c.service, c.points, c.created_at, c.actor)
              .where(c.exercise_id == exercise_id,
                     c.kind.in_([FactKind.CHALLENGE_SOLVE, FactKind.CHALLENGE_HINT]))
              .order_by(c.id))
@@ -125,7 +127,8 @@ def load_facts(engine: Engine, exercise_id: int, before_tick: int | None) -> lis
         query = query.where(c.tick < before_tick)
     with engine.connect() as conn:
         return [ChallengeFact(r.id, r.tick, r.kind, r.team or "", r.service or "",
-                              float(r.points or 0.0), r.created_at) for r in conn.execute(query)]
+                              float(r.points or 0.0), r.created_at, r.actor or "")
+                for r in conn.execute(query)]
 
 
 def visible_before(exercise: Exercise, scenario: Scenario, viewer_role: str) -> int | None:
@@ -146,6 +149,6 @@ def challenge_board(engine: Engine, exercise_name: str, viewer_role: str = "whit
     before = visible_before(exercise, scenario, viewer_role)
     teams = [t.name for t in load_teams(engine, exercise.id) if t.role not in NO_SCORE_ROLES]
     bonus = scenario.scoring.first_blood if first_blood is None else first_blood
-    standings, stats, lines = score(load_challenges(engine, exercise.id),
-                                    load_facts(engine, exercise.id, before), teams, bonus)
-    return ChallengeBoard(exercise.name, before is not None, standings, stats, lines)
+    found = load_facts(engine, exercise.id, before)
+    standings, stats, lines = score(load_challenges(engine, exercise.id), found, teams, bonus)
+    return ChallengeBoard(exercise.name, before is not None, standings, stats, lines, found)

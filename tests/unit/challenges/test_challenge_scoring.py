@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -9,6 +12,7 @@ from range.errors import GameError, NotFoundError
 from records.audit import entries
 from records.challenge_actions import submit_answer, take_hint
 from scoring.challenges.board import challenge_board
+from scoring.challenges.feeds import CTFD_HEADER, ctfd_scoreboard_csv, ctftime_feed
 from scoring.challenges.loader import load_challenge
 from scoring.challenges.play import Outcome
 from scoring.challenges.store import set_rules
@@ -133,3 +137,24 @@ def test_closed_competition_records_the_answer(engine: Engine) -> None:
     transition(engine, "ctf", "pause", "test")
     assert answer(engine, "alpha", "Linear", "flag{linear}") is Outcome.CLOSED
     assert scores(engine)["alpha"] == 0.0
+
+
+def test_ctftime_feed_and_ctfd_csv(engine: Engine) -> None:
+    competition(engine, "ctf", SCORING)
+    answer(engine, "bravo", "Linear", "flag{linear}", "bea")
+    answer(engine, "alpha", "Linear", "flag{linear}", "ann")
+    take_hint(engine, "ctf", "alpha", "Curve", 1, "ann")
+    board = challenge_board(engine, "ctf")
+    feed = ctftime_feed(board)
+    assert feed["tasks"] == ["Curve", "Linear"]
+    first, second, third = feed["standings"]
+    assert (first["pos"], first["team"], first["score"]) == (1, "bravo", 90)
+    assert first["taskStats"]["Linear"]["points"] == 90  # 80 + first blood 10
+    assert first["lastAccept"] == first["taskStats"]["Linear"]["time"]
+    assert (second["team"], second["score"]) == ("alpha", 55)  # 80 - hint 25
+    assert third == {"pos": 3, "team": "charlie", "score": 0}
+    rows = list(csv.reader(io.StringIO(ctfd_scoreboard_csv(board, {"alpha": 1, "bravo": 2}))))
+    assert rows[0] == list(CTFD_HEADER)
+    assert rows[1] == ["1", "bravo", "2", "90", "", "", "", ""]
+    assert rows[2] == ["", "", "", "", "bea", "", "", "90"]
+    assert rows[3][:4] == ["2", "alpha", "1", "55"] and rows[4][4:] == ["ann", "", "", "55"]
