@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from range.errors import NotFoundError, RecordError
 from range.scenario.models import Scenario, Vulnerability
+from range.taxonomy import TaxonomyError, check_cwe, check_techniques
 from records import audit
 from records.common import SEVERITY_FROM_SCENARIO, exercise_id, get_exercise, scenario_of
 from records.cvss import base_score
@@ -220,6 +221,7 @@ def _set_fields(finding: Finding, exercise: Exercise, fields: dict[str, Any]) ->
         if finding.vulnerability != vuln_id:
             raise RecordError(f"the scenario has no vulnerability {vuln_id!r}")
     for key, value in fields.items():
+        value = _checked(key, value)
         if key == "severity":
             value = Severity.parse(str(value))
         elif key == "status":
@@ -227,6 +229,18 @@ def _set_fields(finding: Finding, exercise: Exercise, fields: dict[str, Any]) ->
         elif key == "cvss_vector" and value:
             finding.cvss_score = base_score(str(value))
         setattr(finding, key, value)
+
+
+def _checked(key: str, value: Any) -> Any:
+    """ATT&CK ids and CWE ids as typed by a person: validated, canonically spelled."""
+    try:
+        if key == "techniques":
+            return check_techniques([str(v) for v in value or []])
+        if key == "cwe" and value:
+            return check_cwe(str(value))
+    except TaxonomyError as exc:
+        raise RecordError(f"invalid finding {key}: {exc}") from exc
+    return value
 
 
 def update_finding(engine: Engine, exercise_name: str, finding_id: int, actor: str,

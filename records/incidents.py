@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from range.errors import NotFoundError, RecordError
+from range.taxonomy import TaxonomyError, check_techniques
 from records import audit
 from records.common import exercise_id, get_exercise
 from records.tables import (
@@ -79,6 +80,21 @@ class IncidentInput:
     tick: int | None = None  # None: the exercise's current tick
 
 
+# Incident times are wall-clock moments of a drill: aware, and far from the ends
+# of datetime's range (a conversion to UTC near year 9999 overflows).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def check_time(moment: datetime, field: str) -> datetime:
+    """``moment`` if it has a timezone and lies between 1970 and 2999; RecordError otherwise."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise RecordError(f"{field}: give a timezone (e.g. 2024-05-01T10:00:00Z)")
+    if not EARLIEST <= moment <= LATEST:
+        raise RecordError(f"{field}: {moment.isoformat()} is not between 1970 and 2999")
+    return moment
+
+
 def validate(data: IncidentInput) -> dict[str, Any]:
     """Check the input; return the table fields. Raises RecordError naming the field."""
     if not data.title.strip():
@@ -88,8 +104,15 @@ def validate(data: IncidentInput) -> dict[str, Any]:
     for kind, _ in data.observables:
         if kind not in OBSERVABLE_TYPES:
             raise RecordError(f"unknown observable type {kind!r}")
+    for name, moment in (("start", data.start), ("end", data.end)):
+        if moment is not None:
+            check_time(moment, name)
     if data.start and data.end and data.end < data.start:
         raise RecordError("an incident cannot end before it starts")
+    try:
+        data.techniques = check_techniques(data.techniques)
+    except TaxonomyError as exc:
+        raise RecordError(f"invalid incident techniques: {exc}") from exc
     try:
         return {
             "severity": Severity.parse(data.severity), "tlp": Tlp(data.tlp.upper()),

@@ -146,3 +146,13 @@ def test_detected_compromise_still_becomes_a_finding(engine: Engine, exercise: s
     assert {(lk.fact_id, lk.finding_id) for lk in links} == {(action.id, None),
                                                              (None, finding.id)}
     assert draft_from_facts(engine, exercise) == []  # no second link, no second finding
+
+
+def test_cwe_and_techniques_are_validated_on_input(engine: Engine, exercise: str) -> None:
+    finding = create_finding(engine, exercise, "web:rita", "red", "Weak ACL", cwe="cwe-284",
+                             techniques=["t1078"])
+    assert finding.cwe == "CWE-284" and finding.techniques == ["T1078"]
+    with pytest.raises(RecordError, match="T1999 is not an ATT&CK technique"):
+        create_finding(engine, exercise, "web:rita", "red", "Typo", techniques=["T1999"])
+    with pytest.raises(RecordError, match="'CWE89' is not a CWE id"):
+        update_finding(engine, exercise, finding.id or 0, "web:walter", cwe="CWE89")

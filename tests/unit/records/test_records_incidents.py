@@ -94,3 +94,10 @@ def test_status_change(engine: Engine, exercise: str) -> None:
     report = file_incident(engine, exercise, "blue-1", "web:bea", _report())
     assert set_status(engine, exercise, report.id or 0, "resolved", "web:bea").status == \
         IncidentStatus.RESOLVED
+
+
+@pytest.mark.parametrize("bad", ["T1999", "1190", "T1100"])
+def test_unknown_or_revoked_technique_is_refused(engine: Engine, exercise: str, bad: str) -> None:
+    with pytest.raises(RecordError, match="invalid incident techniques"):
+        file_incident(engine, exercise, "blue-1", "web:bea", _report(techniques=[bad]))
+    assert list_incidents(engine, exercise) == []
