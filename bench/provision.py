@@ -138,7 +138,7 @@ def main() -> None:
     finally:
         if not args.keep:
             backend.destroy(RANGE)
-            (ROOT / "inventories" / f"{RANGE}.yml").unlink(missing_ok=True)
+            settings.inventories_dir.joinpath(f"{RANGE}.yml").unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
     runner, playbook = statistics.median(runner_times), statistics.median(playbook_times)
     print(f"hosts: {args.hosts}  rounds: {args.rounds}")

@@ -18,9 +18,23 @@ def default_data_dir() -> Path:
     return Path(base) / "cyberrange"
 
 
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+CHECKOUT_DIR = Path(__file__).resolve().parent.parent
+
+
 def project_root() -> Path:
-    """The checkout that holds scenarios/, docker/ and inventories/."""
-    return Path(os.environ.get("CYBERRANGE_ROOT", Path(__file__).resolve().parent.parent))
+    """The tree that holds scenarios/ (with the role library) and docker/.
+
+    CYBERRANGE_ROOT when set; else the copy a wheel ships in ``range/bundled``
+    (setup.py puts it there at build time); else the source checkout. The root
+    is only read: inventories and every other state live in the data directory.
+    """
+    explicit = os.environ.get("CYBERRANGE_ROOT")
+    if explicit:
+        return Path(explicit)
+    if (BUNDLED_DIR / "scenarios").is_dir():
+        return BUNDLED_DIR
+    return CHECKOUT_DIR
 
 
 def _port(text: str) -> int:
@@ -57,7 +71,7 @@ class Settings:
 
     @property
     def inventories_dir(self) -> Path:
-        return self.root / "inventories"
+        return self.data_dir / "inventories"
 
     @property
     def docker_dir(self) -> Path:

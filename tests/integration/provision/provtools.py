@@ -13,7 +13,6 @@ from range.backends.docker import DockerBackend
 from range.plan import ContainerPlan, Plan
 
 HERE = Path(__file__).resolve().parent
-INVENTORIES = HERE.parents[2] / "inventories"
 SCENARIO = HERE / "scenario" / "scenario.yaml"
 
 
@@ -45,4 +44,3 @@ class Ranges:
     def close(self) -> None:
         for name in self.made:
             self.backend.destroy(name)
-            (INVENTORIES / f"{name}.yml").unlink(missing_ok=True)

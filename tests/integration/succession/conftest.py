@@ -65,4 +65,3 @@ def range_names(docker_engine: None) -> Iterator[list[str]]:
     yield names
     for name in names:
         DockerBackend().destroy(name)
-        (ROOT / "inventories" / f"{name}.yml").unlink(missing_ok=True)

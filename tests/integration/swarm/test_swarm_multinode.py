@@ -16,6 +16,7 @@ from swarm_scenarios import IMAGES, write_spread  # type: ignore[import-not-foun
 from range.backends.docker_engine import DockerEngine
 from range.backends.swarm import SwarmBackend
 from range.backends.swarm_images import copy_images
+from range.backends.tty_session import MARKER, TtySession, reap_marked
 from range.cluster import cluster_status
 from range.planner import make_plan
 from range.scenario.loader import load
@@ -66,6 +67,8 @@ def test_copies_spread_over_the_nodes_verify_and_leave_nothing(
     views = {v.node.hostname: v for v in cluster_status(backend)}
     assert {copy for v in views.values() for _, copy in v.copies} == {0, 1, 2, 3}
 
+    terminal_on_another_node(backend, plan.range, next(iter(remote)))
+
     again = backend.apply(plan)
     assert sorted(again.unchanged) == sorted(c.name for c in plan.containers)
 
@@ -73,6 +76,27 @@ def test_copies_spread_over_the_nodes_verify_and_leave_nothing(
     assert removed == len(plan.containers) + len(plan.networks)
     assert backend.status(plan.range) == []
     assert manager.labeled("network", plan.range) == []
+
+
+def terminal_on_another_node(backend: SwarmBackend, range_name: str, container: str) -> None:
+    """A browser terminal's shell (what webui.terminal_run drives) on a worker's container:
+    it answers a command, and closing it leaves no process of the session behind."""
+    argv = backend.shell_argv(range_name, container, env={MARKER: "swarmterm"})
+    session = TtySession(argv, cols=100, rows=30)
+    shown = b""
+    try:
+        session.write(b"echo $((6*7))-$(stty size | tr ' ' x)\n")
+        for _ in range(60):
+            chunk = session.read(1.0)
+            if chunk:
+                shown += chunk
+            if b"42-30x100" in shown or chunk == b"":
+                break
+    finally:
+        session.close()
+    assert b"42-30x100" in shown, shown[-500:]
+    reap_marked(backend, range_name, container, "swarmterm")
+    assert reap_marked(backend, range_name, container, "swarmterm") == []
 
 
 def test_bundled_scenario_is_provisioned_on_every_node_from_the_cli(
@@ -105,7 +129,7 @@ def test_bundled_scenario_is_provisioned_on_every_node_from_the_cli(
         flags = {copy: read_flag(backend, h.container) for copy, h in boxes.items()}
         assert len(set(flags.values())) == 3, flags  # each copy's own signed flag
         assert all(f.startswith("FLAG{") for f in flags.values()), flags
-        inventory = (ROOT / "inventories" / "hello-range.yml").read_text()
+        inventory = (tmp_path / "data" / "inventories" / "hello-range.yml").read_text()
         assert inventory.count("ansible_docker_extra_args: --host tcp://") >= 4  # 2 workers
         verify = run("verify", "hello-range")
         assert verify.returncode == 0, verify.stdout + verify.stderr

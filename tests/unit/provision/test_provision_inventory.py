@@ -22,8 +22,8 @@ DMZ = ROOT / "scenarios" / "dmz-breach" / "scenario.yaml"
 
 @pytest.fixture
 def unit_settings(tmp_path: Path) -> Settings:
-    # inventories/ lives under the root: point the root at a copy-free temp tree
-    # whose scenarios/_library is the real one.
+    # A copy-free root whose scenarios/_library is the real one; inventories and
+    # run files go to the data directory.
     root = tmp_path / "root"
     (root / "scenarios").mkdir(parents=True)
     (root / "scenarios" / "_library").symlink_to(ROOT / "scenarios" / "_library")
