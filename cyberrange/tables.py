@@ -10,6 +10,7 @@ TABLE_MODULES = (
     "scoring.score_tables",
     "scoring.challenges.tables",
     "records.tables",
+    "records.sharing.tables",
     "webui.accounts",
 )
 
