@@ -92,6 +92,10 @@ COMMANDS: dict[str, Entry] = {
         "demo_cmds", "Run FILE for real teams: deploy, provision, verify, and run the exercise."
     ),
     "cluster": Entry("cluster_cmds", "The Docker swarm behind `--backend swarm` ranges."),
+    "challenges": Entry(
+        "challenge_cmds",
+        "Jeopardy challenges in ctfcli's challenge.yml format, scored in an exercise.",
+    ),
 }
 
 
