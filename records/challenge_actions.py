@@ -16,7 +16,7 @@ from range.errors import NotFoundError
 from records.audit import append_many_on
 from scoring.challenges.play import AttemptResult, Move, attempt, unlock_hint
 from scoring.challenges.spec import HintSpec
-from scoring.challenges.store import StoredChallenge, load_challenges, rules
+from scoring.challenges.store import StoredChallenge, load_challenges, numbers, rules
 from scoring.ledger import load_exercise, load_teams
 
 
@@ -31,7 +31,7 @@ def _move(engine: Engine, exercise_name: str, team: str, actor: str) -> Move:
 def _find(engine: Engine, exercise_id: int,
           name: str) -> tuple[StoredChallenge, dict[int, str]]:
     challenges = load_challenges(engine, exercise_id)
-    ids = {c.id: c.name for c in challenges}
+    ids = numbers(challenges)
     for challenge in challenges:
         if challenge.name == name:
             return challenge, ids

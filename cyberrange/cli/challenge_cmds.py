@@ -77,9 +77,9 @@ def list_cmd(app: AppContext, exercise: str) -> None:
     board = challenge_board(app.engine, exercise)
     found = load_exercise(app.engine, exercise)
     assert found.id is not None
-    ids = {c.name: (c.id, c.spec) for c in load_challenges(app.engine, found.id)}
+    ids = {c.name: (c.number, c.spec) for c in load_challenges(app.engine, found.id)}
     table = Table(title=f"{exercise}: challenges")
-    for column in ("id", "name", "category", "type", "value", "solves", "state", "requires"):
+    for column in ("#", "name", "category", "type", "value", "solves", "state", "requires"):
         table.add_column(column)
     for stat in board.challenges:
         cid, spec = ids[stat.name]

@@ -1,7 +1,9 @@
 """Challenges imported into an exercise: import (insert or update by name), read.
 
 Import checks what one file alone cannot: that every prerequisite names a
-challenge of the exercise (by name, or by its id as ctfcli names CTFd ids),
+challenge of the exercise — by name, or by number as ctfcli names CTFd ids: the
+number N is the challenge imported Nth into the exercise (the id a fresh CTFd
+gives it when ctfcli installs the same directories in the same order) —
 and that prerequisites form no cycle. Problems are located in the file that
 names them. One transaction: all challenges of a directory or none.
 """
@@ -34,6 +36,15 @@ class StoredChallenge:
     position: int
     spec: ChallengeSpec
     raw: dict[str, Any]
+
+    @property
+    def number(self) -> int:
+        """How an integer requirement names it (1-based import order)."""
+        return self.position + 1
+
+
+def numbers(challenges: Sequence[StoredChallenge]) -> dict[int, str]:
+    return {c.number: c.name for c in challenges}
 
 
 def _exercise_id(exercise: Exercise) -> int:
@@ -79,7 +90,9 @@ def import_challenges(engine: Engine, exercise_name: str, loaded: Sequence[Loade
     """Insert new challenges, replace the definition of those with the same name."""
     exercise_id = _exercise_id(load_exercise(engine, exercise_name))
     existing = {c.name: c for c in load_challenges(engine, exercise_id)}
-    ids = {c.id: c.name for c in existing.values()}
+    ids = numbers(list(existing.values()))
+    fresh = [item.spec.name for item in loaded if item.spec.name not in existing]
+    ids.update({len(existing) + index + 1: name for index, name in enumerate(fresh)})
     names = set(existing) | {item.spec.name for item in loaded}
     graph = {name: c.spec.requirements.prerequisites for name, c in existing.items()}
     problems: list[Problem] = []
