@@ -42,7 +42,7 @@ from scoring.ledger import (
     load_exercise,
     load_teams,
 )
-from scoring.ratelimit import RateLimiter
+from scoring.ratelimit import Limiter, SharedRateLimiter
 from scoring.tables import Exercise, ExerciseState, FactKind, utcnow
 
 MAX_FLAG_CHARS = 128  # longer input is recorded truncated: floods must not bloat the ledger
@@ -98,7 +98,7 @@ class Submitter:
         self,
         engine: Engine,
         exercise: Exercise | str,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.engine = engine
         self.exercise = load_exercise(engine, exercise) if isinstance(exercise, str) else exercise
@@ -108,7 +108,8 @@ class Submitter:
         self.codec = FlagCodec(self.exercise.secret, self.exercise_id)
         self.catalog: Catalog = flag_catalog(Scenario.model_validate(self.exercise.scenario))
         self.lifetime = self.exercise.flag_lifetime
-        self.limiter = limiter if limiter is not None else RateLimiter()
+        # default: the team's bucket in the database, shared by every submitting process
+        self.limiter = limiter if limiter is not None else SharedRateLimiter(engine)
         self._templates: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.refresh_teams()
 
@@ -135,7 +136,11 @@ class Submitter:
         """
         with self.engine.connect() as conn:
             state, tick = self._state(conn)
-        batches = [self._verify(r.team, r.flags, state, tick) for r in requests]
+        grants = self._grants(requests, state)
+        batches = [
+            self._verify(r.team, r.flags, state, tick, granted)
+            for r, granted in zip(requests, grants, strict=True)
+        ]
         accepted: dict[str, tuple[SubmitRequest, _Verdict]] = {}
         for request, verdicts in zip(requests, batches, strict=True):
             for verdict in verdicts:
@@ -191,8 +196,24 @@ class Submitter:
                          self.exercise.tick_seconds)  # fmt: skip
         return state, max(int(row.current_tick), current_tick(timing))
 
+    def _grants(self, requests: Sequence[SubmitRequest], state: ExerciseState) -> list[int]:
+        """How many flags of each request the team's bucket allows: one take for
+        every team of the group, shared out in request order."""
+        wanted: dict[str, int] = {}
+        for r in requests:
+            if self._team_refusal(self.teams.get(r.team), state) is None:
+                wanted[r.team] = wanted.get(r.team, 0) + len(r.flags)
+        left = self.limiter.take(self.exercise_id, wanted) if wanted else {}
+        grants = []
+        for r in requests:
+            granted = min(len(r.flags), left.get(r.team, 0))
+            if r.team in left:
+                left[r.team] -= granted
+            grants.append(granted)
+        return grants
+
     def _verify(
-        self, team: str, flags: Sequence[str], state: ExerciseState, tick: int
+        self, team: str, flags: Sequence[str], state: ExerciseState, tick: int, granted: int
     ) -> list[_Verdict]:
         texts = [str(f).strip()[:MAX_FLAG_CHARS] for f in flags]
         info = self.teams.get(team)
@@ -200,7 +221,6 @@ class Submitter:
         if refusal is not None:
             return [_Verdict(text, Answer.NOT_ALLOWED, refusal) for text in texts]
         assert info is not None  # checked by _team_refusal
-        granted = self.limiter.allow(team, len(texts))
         seen: set[str] = set()
         verdicts = []
         for index, text in enumerate(texts):

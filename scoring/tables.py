@@ -103,3 +103,19 @@ class Fact(SQLModel, table=True):
     # enforces it, which is what makes exactly one of many concurrent captures win.
     dedup_key: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class RateBucket(SQLModel, table=True):
+    """A team's flag-submission token bucket, shared by every process that submits.
+
+    ``tokens`` as of ``stamp`` (Unix seconds); refilled on read. One row per
+    exercise and team, changed under the writer's row lock (PostgreSQL) or the
+    database write lock (SQLite): see scoring.ratelimit.SharedRateLimiter.
+    """
+
+    __tablename__ = "rate_bucket"
+
+    exercise_id: int = Field(foreign_key="exercise.id", primary_key=True)
+    team: str = Field(primary_key=True)
+    tokens: float
+    stamp: float

@@ -2,8 +2,9 @@
 
 A :class:`scoring.submissions.Submitter` caches the flag codec, the teams and
 the flag catalog, so it must outlive a request: the pool keeps one per
-exercise. Pages and API share it (``app.extensions[POOL_KEY]``), so a team has
-one rate bucket whether it submits from the page or the API.
+exercise. Pages and API share it (``app.extensions[POOL_KEY]``); the team's
+rate bucket is a database row (scoring.ratelimit.SharedRateLimiter), one for
+the page, the API, every worker and the CLI.
 
 Request threads do not write. They queue their batch and wait; one writer
 thread takes everything queued and answers it in **one** write transaction
@@ -26,7 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy.engine import Connection, Engine
 
 from records import audit
-from scoring.ratelimit import DEFAULT_BURST, DEFAULT_RATE, RateLimiter
+from scoring.ratelimit import DEFAULT_BURST, DEFAULT_RATE, SharedRateLimiter
 from scoring.submissions import Answer, SubmissionResult, SubmitRequest, Submitter
 
 POOL_KEY = "cyberrange.submitters"
@@ -68,7 +69,8 @@ class SubmitterPool:
         with self._lock:
             found = self._submitters.get(exercise_name)
             if found is None:
-                limiter = RateLimiter(rate=self.rate, burst=self.burst)
+                # the team's bucket lives in the database: one for all workers
+                limiter = SharedRateLimiter(engine, rate=self.rate, burst=self.burst)
                 found = Submitter(engine, exercise_name, limiter=limiter)
                 self._submitters[exercise_name] = found
             return found
