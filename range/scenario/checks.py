@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 from range.scenario.checks_access import access_findings
+from range.scenario.checks_coordination import coordination_findings
 from range.scenario.checks_firewall import firewall_findings
 from range.scenario.checks_net import network_findings
 from range.scenario.checks_raw import raw_findings
@@ -207,4 +208,5 @@ MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
     (_timing, frozenset({"tick", "duration", "injects", "scoring"})),
     (network_findings, frozenset({"teams", "networks", "hosts"})),
     (access_findings, frozenset({"access", "teams", "networks", "hosts"})),
+    (coordination_findings, frozenset({"coordination", "teams", "duration"})),
 )

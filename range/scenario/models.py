@@ -305,6 +305,54 @@ class Sharing(Strict):
     deadline: Duration = Field(default=900, description="Indicators score this long after.")
 
 
+class OrgKind(StrEnum):
+    CSIRT = "csirt"
+    VENDOR = "vendor"
+    REGULATOR = "regulator"
+    PRESS = "press"
+    OTHER = "other"
+
+
+class ExternalOrganisation(Strict):
+    """An outside party (foreign CSIRT, vendor, regulator, press) the white cell plays."""
+
+    name: Name
+    kind: OrgKind
+    title: str = Field(default="", description="Shown to teams, e.g. 'CERT-XY (foreign CSIRT)'.")
+
+
+class SitrepRule(Strict):
+    """Teams ``to`` file a SITREP every ``every``; the white cell grades each by ``rubric``."""
+
+    every: Duration
+    to: str = Field(default="blue", description="Team name, role, or 'all'.")
+    rubric: dict[Name, int] = Field(
+        default_factory=lambda: {"accuracy": 4, "completeness": 3, "actions": 3},
+        description="Criterion -> its maximum points.")
+
+
+class AnswerRequest(Strict):
+    """An inject that needs an answer: ``from`` asks ``to`` at ``at``, due ``due`` later."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    at: Duration
+    sender: Name = Field(alias="from", description="An organisation, or white-cell.")
+    to: str = Field(description="Team name, role, or 'all'.")
+    subject: str
+    message: str
+    due: Duration
+    points: int = Field(default=0, ge=0, description="Most points a graded answer earns.")
+
+
+class Coordination(Strict):
+    """Messages, requests for information and SITREPs (docs/coordination.md)."""
+
+    organisations: list[ExternalOrganisation] = Field(default_factory=list)
+    sitrep: SitrepRule | None = None
+    requests: list[AnswerRequest] = Field(default_factory=list)
+
+
 class Access(Strict):
     """What the people of a team get: VPN into networks, browser shells on hosts.
 
@@ -331,6 +379,7 @@ class Scenario(Strict):
     hints: list[Hint] = Field(default_factory=list)
     scoring: Scoring = Field(default_factory=Scoring)
     sharing: Sharing = Field(default_factory=Sharing)
+    coordination: Coordination = Field(default_factory=Coordination)
     external_images: list[str] = Field(
         default_factory=list, description="Images not built from docker/ (pre-loaded)."
     )
