@@ -5,6 +5,10 @@ blue teams; `cyberrange run FILE` runs it for real teams and serves the web UI
 until the exercise ends. Every phase is timed and shown; a crash at any point
 is repaired by running the same command again (deploy converges, the exercise
 resumes at the right tick).
+
+This module runs the steps; what a person sees of them goes through the
+DrillDisplay it is given (``cyberrange/drill_display.py``; the CLI's rich
+display is ``cyberrange/cli/drill_console.py``).
 """
 
 from __future__ import annotations
@@ -17,20 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.engine import Engine
 
 from cyberrange.compose import Deployment, deploy, teardown
 from cyberrange.defender import ScriptedDefender
+from cyberrange.drill_display import DrillDisplay
 from cyberrange.drill_web import ApiSubmitter, WebServer, demo_accounts, team_token
-from cyberrange.participant_access import HandedOut, exercise_members, hand_out, handout_table
+from cyberrange.participant_access import HandedOut, exercise_members, hand_out
 from range import lifecycle
 from range.backends import get_backend
 from range.backends.base import Backend
 from range.config import Settings
 from range.errors import CyberrangeError
+from range.images import build_images
 from range.plan import Plan
 from range.provision.attack_run import RangeSteps
 from range.scenario.loader import LoadedScenario, load
@@ -78,20 +81,26 @@ class DrillResult:
 class Drill:
     settings: Settings
     engine: Engine
-    console: Console
+    display: DrillDisplay
     options: DrillOptions
     timings: list[tuple[str, float]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # what went wrong but did not stop us
+    own_problems: list[str] = field(default_factory=list)  # what went wrong but did not stop us
+    adversary: Adversary | None = None  # the scripted red team, with its own problems
     access: list[HandedOut] = field(default_factory=list)  # participants' way in
+
+    @property
+    def problems(self) -> list[str]:
+        """The drill's own problems (checkers, access), then the scripted red team's."""
+        return [*self.own_problems, *(self.adversary.problems if self.adversary else [])]
 
     @contextmanager
     def phase(self, title: str) -> Iterator[None]:
         started = time.monotonic()
-        self.console.rule(f"[bold]{title}")
+        self.display.phase_started(title)
         yield
         seconds = time.monotonic() - started
         self.timings.append((title, seconds))
-        self.console.print(f"[green]✓[/] {title} [dim]({seconds:.1f} s)[/]")
+        self.display.phase_done(title, seconds)
 
     def run(self) -> DrillResult:
         loaded = self._load()
@@ -136,43 +145,26 @@ class Drill:
         return loaded
 
     def _images(self, loaded: LoadedScenario) -> None:
-        from cyberrange.cli.images_cmds import BuildDisplay
-        from range.images import build_images
-
         wanted = {host.image for host in loaded.scenario.hosts.values()}
         wanted |= {"cyberrange/checker"}
-        columns = (SpinnerColumn(), TextColumn("{task.description:<22}"), BarColumn(),
-                   TextColumn("{task.fields[status]}"), TimeElapsedColumn())  # fmt: skip
-        with Progress(*columns, console=self.console) as progress:
-            build_images(sorted(wanted), progress=BuildDisplay(progress))
+        with self.display.building() as on_event:
+            build_images(sorted(wanted), progress=on_event)
 
     def _deploy(self, loaded: LoadedScenario) -> Deployment:
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())  # fmt: skip
-        with Progress(*columns, console=self.console) as progress:
-            units = progress.add_task("containers and networks", total=None)
-            tasks = progress.add_task("configure hosts (Ansible)", total=None, start=False)
+        with self.display.deploying() as watch:
 
-            def on_apply(_: str) -> None:
-                progress.advance(units)
-
-            def on_task(host: str, task: str) -> None:
-                progress.start_task(tasks)
-                progress.update(tasks, description=f"configure {host}: {task}"[:70])
-                progress.advance(tasks)
-
-            def on_plan(plan: Any) -> None:
-                progress.update(units, total=len(plan.containers) + len(plan.networks))
+            def on_plan(plan: Plan) -> None:
+                watch.planned(len(plan.containers) + len(plan.networks))
 
             return deploy(
                 self.settings, self.engine, loaded, self.options.name, self.options.copies,
-                on_apply=on_apply, on_task=on_task, on_plan=on_plan, actor=ACTOR,
+                on_apply=watch.applied, on_task=watch.task, on_plan=on_plan, actor=ACTOR,
             )  # fmt: skip
 
     def _verify(self, name: str, backend: Backend) -> None:
         results = lifecycle.verify(self.settings, self.engine, name, backend=backend)
         wrong = [r for r in results if not r.ok]
-        self.console.print(f"{len(results) - len(wrong)}/{len(results)} reachability probes OK")
+        self.display.note(f"{len(results) - len(wrong)}/{len(results)} reachability probes OK")
         if wrong:
             raise CyberrangeError(
                 f"the running network does not match the plan ({len(wrong)} probe(s) failed); "
@@ -184,7 +176,7 @@ class Drill:
         credentials = self.options.output / name / "credentials.txt"
         demo_accounts(self.engine, teams, credentials)
         server.start(self.settings.logs_dir / f"{name}-web.log")
-        self.console.print(f"web UI on {server.url} (accounts in {credentials})")
+        self.display.note(f"web UI on {server.url} (accounts in {credentials})")
 
     def _hand_out(self, plan: Plan, game: str, server: WebServer) -> None:
         pages = (f"{server.url}/x/{game}/access", f"{server.url}/x/{game}/terminals")
@@ -192,8 +184,8 @@ class Drill:
         handout = hand_out(self.settings, self.engine, plan, exercise_members(self.engine, game),
                            folder, pages, ACTOR)  # fmt: skip
         self.access = handout.participants
-        self.problems.extend(handout.problems)
-        self.console.print(handout_table(handout.participants))
+        self.own_problems.extend(handout.problems)
+        self.display.handed_out(handout.participants)
 
     def _exercise(
         self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
@@ -204,8 +196,8 @@ class Drill:
         exercise = get_exercise(self.engine, name)
         checks = build_checks(self.settings, self.engine, plan, loaded.scenario, loaded.path)
         for container, problem in checks.prepare().items():
-            self.problems.append(f"checker {container}: {problem} (retried each tick)")
-        callbacks, defender = self._callbacks(loaded, deployment, backend, server)
+            self.own_problems.append(f"checker {container}: {problem} (retried each tick)")
+        callbacks, defender = self.callbacks(loaded, plan, name, backend, server)
         if exercise.state is ExerciseState.CREATED:
             transition(self.engine, name, "start", ACTOR)
         elif exercise.state is ExerciseState.PAUSED:
@@ -219,10 +211,14 @@ class Drill:
             checks.close()
         return defender
 
-    def _callbacks(
-        self, loaded: LoadedScenario, deployment: Deployment, backend: Backend, server: WebServer
+    def callbacks(
+        self, loaded: LoadedScenario, plan: Plan, name: str, backend: Backend, server: WebServer
     ) -> tuple[ClockCallbacks, ScriptedDefender | None]:
-        name, plan = deployment.exercise.name, deployment.plan
+        """The clock's callbacks; in scripted mode they drive the red team and the defender.
+
+        The adversary keeps its own problem list; ``problems`` joins it to the
+        drill's, so problems noted before (checker preparation) stay.
+        """
         sink = audit.make_sink(self.engine)
 
         def on_audit(actor: str, action: str, details: dict[str, Any]) -> None:
@@ -234,7 +230,7 @@ class Drill:
         submit = ApiSubmitter(server.url, name, team_token(self.engine, "red"))
         steps = RangeSteps(self.settings, backend, plan, loaded)
         adversary = Adversary(self.engine, name, loaded, plan, steps, submit)
-        self.problems = adversary.problems
+        self.adversary = adversary
         owner = loaded.scenario.with_copies(plan.copies).copy_owners()[1]
         defender = ScriptedDefender(self.engine, backend, plan, name, owner)
 
@@ -244,28 +240,23 @@ class Drill:
         def run_step(inject: Inject) -> None:
             outcomes = adversary.run(inject)
             done = sum(o.outcome == "success" for o in outcomes)
-            self.console.print(f"red team: {done}/{len(outcomes)} attack steps succeeded")
+            self.display.note(f"red team: {done}/{len(outcomes)} attack steps succeeded")
 
         callbacks.run_step = run_step
         callbacks.on_tick = on_tick
         return callbacks, defender
 
     def _clock_error(self, error: BaseException) -> None:
-        self.console.print(f"[red]clock: {type(error).__name__}: {error}[/]")
+        self.display.warning(f"clock: {type(error).__name__}: {error}")
 
     def _watch(self, clock: Clock, name: str) -> None:
-        exercise = get_exercise(self.engine, name)
-        columns = (TextColumn("tick {task.completed:.0f}/{task.total:.0f}"), BarColumn(),
-                   TextColumn("{task.fields[board]}"), TimeElapsedColumn())  # fmt: skip
-        with Progress(*columns, console=self.console) as progress:
-            task = progress.add_task("exercise", total=tick_count(exercise), board="")
+        ticks = tick_count(get_exercise(self.engine, name))
+        with self.display.exercising(ticks) as show:
             clock.start()
             while not clock.wait(2.0):
                 current = get_exercise(self.engine, name)
-                board = compute_scoreboard(self.engine, name)
-                leaders = "  ".join(f"{t.name} {t.total:.1f}" for t in board.teams[:4])
-                progress.update(task, completed=current.current_tick, board=leaders)
-            progress.update(task, completed=tick_count(exercise))
+                show(current.current_tick, compute_scoreboard(self.engine, name))
+            show(ticks, None)
 
     def _result(
         self,
@@ -298,13 +289,3 @@ def _teams(engine: Engine, exercise_name: str) -> dict[str, str]:
     with Session(engine) as session:
         rows = session.exec(select(TeamEntry).where(TeamEntry.exercise_id == exercise.id)).all()
         return {row.name: row.role for row in rows}
-
-
-def timings_table(timings: list[tuple[str, float]]) -> Table:
-    table = Table(title="Phases")
-    table.add_column("phase")
-    table.add_column("seconds", justify="right")
-    for title, seconds in timings:
-        table.add_row(title, f"{seconds:.1f}")
-    table.add_row("[bold]total", f"[bold]{sum(s for _, s in timings):.1f}")
-    return table

@@ -41,6 +41,7 @@ def demo(
     writes every export and the after-action report, prints the scoreboard and
     tears the range down.
     """
+    from cyberrange.cli.drill_console import ConsoleDisplay
     from cyberrange.drill import Drill, DrillOptions
 
     options = DrillOptions(
@@ -48,7 +49,8 @@ def demo(
         copies=2, duration=duration,
         tick=tick, output=output.resolve(), keep=keep, scripted=True,
     )  # fmt: skip
-    _finish(app, Drill(app.settings, app.engine, app.console, options).run(), keep)
+    drill = Drill(app.settings, app.engine, ConsoleDisplay(app.console), options)
+    _finish(app, drill.run(), keep)
 
 
 @click.command("run")
@@ -70,13 +72,15 @@ def run_drill(
     export is written. The range stays up (`cyberrange down NAME` removes it).
     Run the same command again after a crash: it repairs and resumes.
     """
+    from cyberrange.cli.drill_console import ConsoleDisplay
     from cyberrange.drill import Drill, DrillOptions
 
     options = DrillOptions(
         scenario=file, name=name, copies=copies, duration=duration, tick=tick,
         output=output.resolve(), keep=False, scripted=False, teardown=False,
     )  # fmt: skip
-    _finish(app, Drill(app.settings, app.engine, app.console, options).run(), keep=False)
+    drill = Drill(app.settings, app.engine, ConsoleDisplay(app.console), options)
+    _finish(app, drill.run(), keep=False)
 
 
 def _fresh_name(app: AppContext, base: str) -> str:
@@ -97,8 +101,9 @@ def _fresh_name(app: AppContext, base: str) -> str:
 
 
 def _finish(app: AppContext, result: object, keep: bool) -> None:
+    from cyberrange.cli.drill_console import timings_table
     from cyberrange.cli.score_cmds import scoreboard_table
-    from cyberrange.drill import DrillResult, timings_table
+    from cyberrange.drill import DrillResult
 
     assert isinstance(result, DrillResult)
     app.console.print(scoreboard_table(result.board))

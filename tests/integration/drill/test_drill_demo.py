@@ -17,6 +17,7 @@ from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from cyberrange.cli.drill_console import ConsoleDisplay
 from cyberrange.drill import Drill, DrillOptions, DrillResult
 from range.config import Settings
 from range.errors import NotFoundError
@@ -86,7 +87,7 @@ def drill(
     killer.start()
     console = Console(file=io.StringIO(), width=140)
     try:
-        result = Drill(settings, engine, console, options).run()
+        result = Drill(settings, engine, ConsoleDisplay(console), options).run()
     finally:
         stop.set()
     return result, engine, settings
