@@ -18,6 +18,7 @@ ROUTE_MODULES = (
     "webui.api.incidents",
     "webui.api.records",
     "webui.api.staff",
+    "webui.api.challenges",
     "webui.api.access",
 )
 

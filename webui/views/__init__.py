@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "webui.views.auditor",
     "webui.views.admin",
     "webui.views.terminals",
+    "webui.views.challenges",
     "webui.views.access",
     "webui.api",
 )

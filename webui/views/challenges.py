@@ -1,0 +1,79 @@
+"""The challenges page: a team lists challenges, answers them, unlocks hints, downloads
+files; staff see every challenge. The actions are records.challenge_actions'."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from werkzeug.wrappers import Response as BaseResponse
+
+from records.challenge_actions import submit_answer, take_hint
+from scoring.challenges.board import challenge_board
+from scoring.challenges.listing import challenge_list, find_by_number, team_file
+from scoring.tables import Exercise
+from webui.accounts import UserRole
+from webui.app import web_context
+from webui.auth import require
+from webui.pagekit import READ_ALL_ROLES, TEAM_ROLES, exercise, own_team, user
+
+bp = Blueprint("challenges", __name__)
+MAX_ANSWER = 1000
+
+
+def _team(found: Exercise) -> str | None:
+    return None if user().role in READ_ALL_ROLES else own_team(found)
+
+
+def _name(found: Exercise, number: int) -> str:
+    assert found.id is not None
+    challenge = find_by_number(web_context().engine, found.id, number)
+    if challenge is None:
+        abort(404, description=f"no challenge {number}")
+    return challenge.name
+
+
+def _page(found: Exercise, message: str = "", status: int = 200) -> tuple[str, int]:
+    engine, team, role = web_context().engine, _team(found), str(user().role)
+    return render_template(
+        "challenges.html", exercise=found, team=team, message=message,
+        challenges=challenge_list(engine, found.name, team, role),
+        board=challenge_board(engine, found.name, role)), status
+
+
+@bp.route("/x/<name>/challenges")
+@require(*TEAM_ROLES, *READ_ALL_ROLES)
+def index(name: str) -> tuple[str, int]:
+    return _page(exercise(name))
+
+
+@bp.route("/x/<name>/challenges/<int:number>/answer", methods=["POST"])
+@require(*TEAM_ROLES)
+def answer(name: str, number: int) -> tuple[str, int]:
+    found = exercise(name)
+    team = own_team(found)
+    text = str(request.form.get("answer", "")).strip()[:MAX_ANSWER]
+    if not text:
+        return _page(found, "type an answer first", 400)
+    result = submit_answer(web_context().engine, found.name, team, _name(found, number), text,
+                           user().username)
+    return _page(found, f"{result.challenge}: {result.outcome.value} — {result.message}")
+
+
+@bp.route("/x/<name>/challenges/<int:number>/hints/<int:hint>", methods=["POST"])
+@require(*TEAM_ROLES)
+def hint(name: str, number: int, hint: int) -> tuple[str, int]:
+    found = exercise(name)
+    team = own_team(found)
+    taken = take_hint(web_context().engine, found.name, team, _name(found, number), hint,
+                      user().username)
+    return _page(found, f"hint {hint} unlocked (cost {taken.cost})")
+
+
+@bp.route("/x/<name>/challenges/<int:number>/files/<path:path>")
+@require(*TEAM_ROLES, UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
+def download(name: str, number: int, path: str) -> BaseResponse | Response:
+    found = exercise(name)
+    content = team_file(web_context().engine, found.name, _team(found), number, path)
+    return send_file(io.BytesIO(content), mimetype="application/octet-stream",
+                     as_attachment=True, download_name=path.rsplit("/", 1)[-1])
