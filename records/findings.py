@@ -72,6 +72,11 @@ def is_objective_capture(fact: Fact) -> bool:
     return kind in ("objective", "1")
 
 
+def is_objective(finding: Finding) -> bool:
+    """A finding that records an objective reached (a capture), not a vulnerability."""
+    return ":objective:" in (finding.dedup_key or "")
+
+
 def objective_host(scenario: Scenario, fact: Fact) -> str:
     """The host of a captured objective flag: named in the fact, or by its index."""
     if fact.host:
