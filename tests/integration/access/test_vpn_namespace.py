@@ -126,7 +126,7 @@ def test_a_handed_out_config_file_brings_a_laptop_into_its_own_copy(
         assert bob.vpn_config == tmp_path / "access" / "bob.conf"
         assert bob.vpn_config.stat().st_mode & 0o777 == 0o600
         assert (tmp_path / "access").stat().st_mode & 0o777 == 0o700
-        box.tunnel_up(bob.vpn_config.read_text())
+        box.tunnel_up(bob.vpn_config.read_text(), extra_routes=("10.141.7.0/24",))
         assert _eventually_open(box, "10.142.7.10", PORT), _diagnose(box)
         assert box.connect("10.141.7.10", PORT) == "filtered"  # copy 1 is not bob's
 
