@@ -10,6 +10,7 @@ Points stored in ``Fact.points`` are signed effects on ``Fact.team``'s score
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
@@ -26,6 +27,9 @@ from range.scenario.models import Scenario
 from scoring.tables import Exercise, Fact, FactKind, TeamEntry, utcnow
 
 FACT_TABLE = Fact.__table__  # type: ignore[attr-defined]
+# Points of any one fact: finite and bounded, so a board never holds NaN or
+# Infinity (invalid JSON, ranked first) and the append-only ledger never keeps one.
+MAX_POINTS = 1_000_000.0
 # The checker protocol's statuses (scoring.checkers.status) plus FAUST's RECOVERING.
 CHECK_STATUSES = ("OK", "RECOVERING", "CORRUPT", "MUMBLE", "DOWN", "CHECK_FAILED")
 
@@ -102,8 +106,18 @@ def fact_row(exercise_id: int, tick: int, kind: FactKind, **fields: Any) -> dict
     unknown = set(fields) - set(row)
     if unknown:
         raise RecordError(f"unknown fact fields: {sorted(unknown)}")
+    if fields.get("points") is not None:
+        check_points(fields["points"])
     row.update(fields)
     return row
+
+
+def check_points(points: float, what: str = "points") -> float:
+    """``points`` if finite and within ±MAX_POINTS; RecordError otherwise."""
+    if not math.isfinite(points) or abs(points) > MAX_POINTS:
+        raise RecordError(f"{what} must be a finite number between {-MAX_POINTS:g} "
+                          f"and {MAX_POINTS:g}, not {points!r}")
+    return points
 
 
 def insert_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

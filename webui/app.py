@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
 
 from range.config import Settings
+from webui.inputs import BoundedInt
 from webui.security import configure_security
 
 
@@ -52,6 +53,7 @@ def create_app(
         engine = open_engine(settings)
     settings.ensure_data_dir()
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedInt  # before any route: ids fit 64 bits
     app.config["TESTING"] = testing
     limits = terminals or TerminalLimits()
     app.config["TERMINAL_IDLE_SECONDS"] = limits.idle_seconds

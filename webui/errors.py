@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -33,15 +33,22 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = (exc.name or "error").lower().replace(" ", "_")
     message = exc.description or exc.name
     if isinstance(exc, CSRFError):
         code, message = "csrf_failed", f"CSRF check failed: {exc.description}"
     if _wants_json():
-        return envelope(status, code, message)
-    return render_template("error.html", status=status, message=message), status
+        response = envelope(status, code, message)
+    else:
+        response = make_response(render_template("error.html", status=status,
+                                                 message=message), status)
+    # The exception's own headers: Allow on a 405, Retry-After on a 429, ...
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def _library_error(exc: CyberrangeError) -> Response | tuple[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import abort
@@ -9,11 +10,12 @@ from flask import abort
 from range.scenario.models import Scenario
 from records import audit
 from scoring.exercise import get_exercise
-from scoring.ledger import TeamInfo, load_teams
+from scoring.ledger import MAX_POINTS, TeamInfo, load_teams
 from scoring.tables import Exercise
 from webui.accounts import User, UserRole
 from webui.app import web_context
 from webui.auth import current_user
+from webui.inputs import MAX_ID
 
 TEAM_ROLES = (UserRole.RED, UserRole.BLUE)
 STAFF_ROLES = (UserRole.WHITE, UserRole.ADMIN)
@@ -60,8 +62,21 @@ def form_text(form: Any, key: str, limit: int = 10_000) -> str:
     return str(form.get(key, "")).strip()[:limit]
 
 
-def form_float(form: Any, key: str) -> float:
+def form_float(form: Any, key: str, bound: float = MAX_POINTS) -> float:
+    """A finite number within ±``bound`` (NaN and Infinity are refused: 400)."""
+    text = str(form.get(key, "")).strip()
     try:
-        return float(str(form.get(key, "")).strip())
+        value = float(text)
     except ValueError:
         abort(400, description=f"{key} must be a number")
+    if not math.isfinite(value) or abs(value) > bound:
+        abort(400, description=f"{key} must be a finite number between {-bound:g} and {bound:g}")
+    return value
+
+
+def form_id(form: Any, key: str) -> int:
+    """A record id: a positive integer that fits the database (400 otherwise)."""
+    text = str(form.get(key, "")).strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        abort(400, description=f"{key} must be a record id (a positive integer)")
+    return int(text)

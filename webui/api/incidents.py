@@ -23,14 +23,13 @@ from webui.api.common import (
     reads_all,
     record,
 )
-from webui.api.models import EvidenceForm, IncidentBody, TeamPageQuery
+from webui.api.models import MAX_EVIDENCE_FILES, EvidenceForm, IncidentBody, TeamPageQuery
 from webui.api.registry import api_route
 from webui.app import web_context
 from webui.errors import ApiError
 from webui.reportform import check_evidence
 
 X = "/exercises/<ex>"
-MAX_FILES = 20
 
 
 def incident_json(found: Exercise, report: IncidentReport, full: bool = False) -> dict[str, Any]:
@@ -128,8 +127,9 @@ def upload_evidence(ex: str, incident_id: int, body: EvidenceForm) -> dict[str, 
         field = sorted(unknown)[0]
         raise ApiError(422, "validation_error", f"{field}: unknown file field", field)
     files = request.files.getlist("file")
-    if not files or len(files) > MAX_FILES:
-        raise ApiError(422, "validation_error", f"send 1 to {MAX_FILES} files as 'file'", "file")
+    if not files or len(files) > MAX_EVIDENCE_FILES:
+        raise ApiError(422, "validation_error",
+                       f"send 1 to {MAX_EVIDENCE_FILES} files as 'file'", "file")
     uploads = check_evidence(files)  # RecordError (400) before anything is stored
     store = EvidenceStore.for_data_dir(web_context().settings.data_dir)
     stored = []

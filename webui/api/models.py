@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from range.errors import RecordError
+from records.incidents import check_time
+from scoring.ledger import MAX_POINTS
 from webui.accounts import UserRole
+from webui.inputs import MAX_ID
 
 MAX_FLAGS_PER_REQUEST = 5000
+MAX_EVIDENCE_FILES = 20  # files in one evidence upload
 
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Finite, bounded points: JSON has no NaN or Infinity, and neither does the ledger.
+Points = Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
@@ -40,6 +48,16 @@ class Observable(Strict):
     value: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 
+def _incident_time(moment: datetime) -> datetime:
+    try:
+        return check_time(moment, "time")
+    except RecordError as exc:
+        raise ValueError(str(exc).removeprefix("time: ")) from None
+
+
+IncidentTime = Annotated[AwareDatetime, AfterValidator(_incident_time)]
+
+
 class IncidentBody(Strict):
     """An incident report (TheHive / NIST SP 800-61 / RSIT fields)."""
 
@@ -50,8 +68,8 @@ class IncidentBody(Strict):
     pap: Literal["CLEAR", "GREEN", "AMBER", "RED"] = "AMBER"
     rsit_class: Name = "other"
     rsit_type: Name = "undetermined"
-    start: datetime | None = None
-    end: datetime | None = None
+    start: IncidentTime | None = None
+    end: IncidentTime | None = None
     techniques: list[Name] = Field(default_factory=list, max_length=50)
     hosts: list[Name] = Field(default_factory=list, max_length=50)
     observables: list[Observable] = Field(default_factory=list, max_length=200)
@@ -61,6 +79,8 @@ class EvidenceForm(Lax):
     """Multipart form fields sent with evidence files (the files go in ``file``)."""
 
     note: Text = ""
+    csrf_token: Annotated[str, StringConstraints(max_length=512)] = Field(
+        "", description="cookie sessions only: the page's CSRF token (or the X-CSRFToken header)")
 
 
 class FindingConfirm(Strict):
@@ -85,21 +105,21 @@ class HintBody(Strict):
 
 class AdjustmentBody(Strict):
     team: Name
-    points: float
+    points: Points
     reason: Reason
 
 
 class InjectGradeBody(Strict):
     team: Name
     inject: Name = Field(description="the inject's reference")
-    points: float
+    points: Points
     reason: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
 class ReportGradeBody(Strict):
-    incident_id: int
+    incident_id: RecordId
     accept: bool
-    points: float | None = Field(None, description="default: the scenario's report points")
+    points: Points | None = Field(None, description="default: the scenario's report points")
     reason: Reason
 
 
@@ -128,7 +148,7 @@ class ExplainQuery(Lax):
 
 class PageQuery(Lax):
     limit: int = Field(500, ge=1, le=10_000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_ID)
 
 
 class TeamPageQuery(PageQuery):

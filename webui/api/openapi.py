@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from webui.api.models import MAX_EVIDENCE_FILES
 from webui.api.registry import RouteSpec, api_route, registered_routes
 
 REF = "#/components/schemas/{model}"
@@ -79,8 +80,13 @@ def _request_body(spec: RouteSpec) -> dict[str, Any] | None:
         return None
     ref = {"$ref": REF.format(model=spec.body.__name__)}
     if spec.multipart:
-        schema = {"allOf": [ref, {"type": "object", "required": ["file"], "properties": {
-            "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}]}
+        # One object with the form fields and the files: an allOf of the model
+        # (additionalProperties: false) and {file} could never be satisfied.
+        schema = spec.body.model_json_schema(ref_template=REF)
+        schema["properties"]["file"] = {
+            "type": "array", "minItems": 1, "maxItems": MAX_EVIDENCE_FILES,
+            "items": {"type": "string", "format": "binary"}}
+        schema["required"] = [*schema.get("required", []), "file"]
         return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
     return {"required": True, "content": {"application/json": {"schema": ref}}}
 

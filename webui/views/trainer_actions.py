@@ -29,6 +29,7 @@ from webui.pagekit import (
     STAFF_ROLES,
     exercise,
     form_float,
+    form_id,
     form_text,
     record_action,
     scenario_of,
@@ -111,12 +112,13 @@ def hint(name: str) -> Response:
 @require(*STAFF_ROLES)
 def grade_report(name: str) -> Response:
     found = exercise(name)
+    report_id = form_id(request.form, "report")
+    points = form_float(request.form, "points") if request.form.get("points") else None
     with Session(web_context().engine) as session:
-        report = session.get(IncidentReport, int(form_float(request.form, "report")))
+        report = session.get(IncidentReport, report_id)
     if report is None or report.exercise_id != found.id:
         abort(404)
     accept = request.form.get("decision") == "accept"
-    points = form_float(request.form, "points") if request.form.get("points") else None
     reason = form_text(request.form, "reason", 2000)
     override_match(web_context().engine, found, report.team, report.uid, accept=accept,
                    actor=user().username, reason=reason, points=points)
