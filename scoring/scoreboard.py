@@ -246,13 +246,20 @@ def _max_fact_id(conn: Connection) -> int:
     return int(conn.execute(select(func.max(FACT_TABLE.c.id))).scalar() or 0)
 
 
-def _catch_up(engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto: int) -> None:
-    """Feed complete ticks after the restored state, saving a snapshot per tick."""
+def _catch_up(
+    engine: Engine, exercise_id: int, key: str, acc: Accumulator, upto: int, seen: int
+) -> None:
+    """Feed complete ticks after the restored state, saving a snapshot per tick.
+
+    ``seen`` is the newest fact id read *before* the restored snapshot was
+    checked: the restored state holds every fact up to it, and so will the new
+    snapshots. (A watermark read later could claim a late fact that committed
+    between the check and this read, for a tick the restored state predates.)
+    """
     if acc.tick >= upto:
         return
     first = acc.tick + 1
     with engine.connect() as conn:
-        seen = _max_fact_id(conn)
         rows = load_rows(conn, exercise_id, first, upto)
     snapshots = []
     for tick in range(first, upto + 1):
@@ -344,8 +351,9 @@ def _saved_scores(engine: Engine, game: _Game, formula: str, upto: int) -> Accum
     key = game.params.key(formula)
     acc = new_accumulator(formula, game.params)
     with engine.connect() as conn:
+        seen = _max_fact_id(conn)  # first: every fact up to it is committed (scoring.tables)
         _restore(conn, game.id, key, upto, acc)
-    _catch_up(engine, game.id, key, acc, upto)
+    _catch_up(engine, game.id, key, acc, upto, seen)
     return acc
 
 

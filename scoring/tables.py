@@ -2,6 +2,19 @@
 
 The ledger is append-only: rows of ``Fact`` are inserted, never updated or
 deleted. Scores are computed from facts (see scoring.formulas).
+
+**Fact ids follow commit order.** The scoreboard's snapshots trust "every fact
+with an id at or below the newest one I saw was already committed" (see
+scoring.scoreboard). PostgreSQL assigns a serial id at INSERT, not at COMMIT,
+so two writers could commit out of id order and a board computed in between
+would miss the lower id forever. Every INSERT into ``fact`` on PostgreSQL
+therefore first takes one transaction-scoped advisory lock
+(:data:`FACT_ORDER_LOCK`), held until commit: fact-writing transactions take
+their ids and commit one after another. The lock is taken by an engine event
+(:func:`_fact_order_lock`), so every writer — Core, ORM, any module — takes it.
+Lock order: a transaction that also appends audit entries inserts its facts
+first (fact lock, then the audit chain's lock), as submissions and challenge
+answers do. SQLite needs nothing: it has one writer at a time.
 """
 
 from __future__ import annotations
@@ -10,7 +23,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, event
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
 
@@ -119,3 +133,16 @@ class RateBucket(SQLModel, table=True):
     team: str = Field(primary_key=True)
     tokens: float
     stamp: float
+
+
+FACT_ORDER_LOCK = 0x6372_6661_6374_0001  # "crfact" 1: the advisory lock key of fact inserts
+_FACT_INSERT = "INSERT INTO fact "
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _fact_order_lock(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    """Before a fact INSERT on PostgreSQL: wait for the fact-order lock (see above)."""
+    if statement.startswith(_FACT_INSERT) and conn.dialect.name == "postgresql":
+        cursor.execute(f"SELECT pg_advisory_xact_lock({FACT_ORDER_LOCK})")
