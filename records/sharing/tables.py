@@ -46,3 +46,15 @@ class SharedReader(SQLModel, table=True):
 
     shared_id: int = Field(foreign_key="shared_object.id", primary_key=True)
     team: str = Field(primary_key=True)  # a team instance, or "*" for everyone
+
+
+class SharedReceipt(SQLModel, table=True):
+    """The answer to one publication (TAXII's status resource), kept for the caller."""
+
+    __tablename__ = "shared_receipt"
+
+    id: str = Field(primary_key=True)  # a UUID
+    exercise_id: int = Field(foreign_key="exercise.id", index=True)
+    actor: str
+    created: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))

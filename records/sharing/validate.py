@@ -64,6 +64,9 @@ def check_object(obj: dict[str, Any]) -> Checked:
     if stix_type not in SHARED_TYPES:
         raise SharingError(f"{obj.get('id', stix_type)}: type {stix_type!r} is not shared "
                            "through the feed", field="type")
+    if obj.get("spec_version", "2.1") != "2.1":
+        raise SharingError(f"{obj.get('id')}: the feed takes STIX 2.1 objects only",
+                           field="spec_version")
     result = validate_instance(obj, _OPTIONS)
     if not result.is_valid:
         raise SharingError(f"invalid STIX 2.1: {result.errors[0]}", field="objects")

@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "webui.views.challenges",
     "webui.views.access",
     "webui.api",
+    "webui.taxii",
 )
 
 

@@ -1,0 +1,51 @@
+"""A real app with the sharing exercise, one account (and API token) per role/team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import Engine
+from werkzeug.test import TestResponse
+
+from range.config import Settings
+from webui.accounts import create_user, issue_token
+from webui.app import create_app
+from webui.taxii.media import TAXII
+
+PASSWORD = "correct horse battery"
+# account -> (role, team). The ISAC plays with a team account whose team is the ISAC.
+ACCOUNTS: dict[str, tuple[str, str | None]] = {
+    "admin": ("admin", None), "trainer": ("white", None), "auditor": ("auditor", None),
+    "rita": ("red", "red"), "bob": ("blue", "blue-1"), "bea": ("blue", "blue-2"),
+    "carl": ("blue", "blue-3"), "ines": ("blue", "isac"), "stray": ("blue", "blue-9"),
+}
+
+
+@dataclass
+class TaxiiWorld:
+    app: Flask
+    client: FlaskClient
+    tokens: dict[str, str]
+    engine: Engine
+
+    def headers(self, account: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[account]}", "Accept": TAXII, **extra}
+
+    def get(self, account: str, path: str, **params: Any) -> TestResponse:
+        return self.client.get(path, headers=self.headers(account), query_string=params)
+
+    def post(self, account: str, path: str, objects: list[dict[str, Any]]) -> TestResponse:
+        return self.client.post(path, json={"objects": objects},
+                                headers=self.headers(account, **{"Content-Type": TAXII}))
+
+
+def build(settings: Settings, engine: Engine) -> TaxiiWorld:
+    tokens = {}
+    for name, (role, team) in ACCOUNTS.items():
+        account = create_user(engine, name, PASSWORD, role, team=team)
+        tokens[name] = issue_token(engine, account, "taxii test")
+    app = create_app(settings, engine, secure_cookies=False, testing=True)
+    return TaxiiWorld(app, app.test_client(), tokens, engine)

@@ -1,0 +1,94 @@
+"""TAXII 2.1 media types, error messages, and who is calling."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from flask import Response, current_app, g, json, request
+
+from records.sharing.audience import Caller
+from webui.accounts import User, UserRole, check_password, find_user
+from webui.app import web_context
+from webui.ratelimit import WindowLimiter
+
+TAXII = "application/taxii+json;version=2.1"
+STIX = "application/stix+json;version=2.1"
+LIMITER_KEY = "cyberrange.taxii-basic-limiter"
+STAFF = (UserRole.WHITE, UserRole.ADMIN)
+READERS = (UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
+
+
+class TaxiiError(Exception):
+    """An answer in TAXII's error message format."""
+
+    def __init__(self, status: int, title: str, description: str = "") -> None:
+        super().__init__(title)
+        self.status, self.title, self.description = status, title, description
+
+
+def fail(status: int, title: str, description: str = "") -> NoReturn:
+    raise TaxiiError(status, title, description)
+
+
+def taxii_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    response = Response(json.dumps(body), status=status, content_type=TAXII)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def error_response(exc: TaxiiError) -> Response:
+    body = {"title": exc.title, "description": exc.description, "http_status": str(exc.status)}
+    response = taxii_json(body, exc.status)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="cyberrange TAXII", Bearer'
+    return response
+
+
+def check_accept() -> None:
+    """406 unless the client takes TAXII 2.1 JSON (a bare */* is taken as yes)."""
+    accept = request.headers.get("Accept", "*/*").replace(" ", "").lower()
+    if "application/taxii+json" in accept:
+        if "version=" in accept and "version=2.1" not in accept:
+            fail(406, "Not Acceptable", "this server speaks TAXII 2.1 only")
+        return
+    if "*/*" not in accept:
+        fail(406, "Not Acceptable", f"send 'Accept: {TAXII}'")
+
+
+def check_content_type() -> None:
+    kind = request.headers.get("Content-Type", "").replace(" ", "").lower()
+    if not kind.startswith("application/taxii+json") or (
+            "version=" in kind and "version=2.1" not in kind):
+        fail(415, "Unsupported Media Type", f"send 'Content-Type: {TAXII}'")
+
+
+def user() -> User:
+    """The caller: a bearer token or session (webui.auth), else HTTP Basic."""
+    found: User | None = g.get("user")
+    if found is not None:
+        return found
+    auth = request.authorization
+    if auth is not None and auth.type == "basic" and auth.username and auth.password:
+        limiter: WindowLimiter = current_app.extensions[LIMITER_KEY]
+        if not limiter.hit(f"user:{auth.username}"):
+            fail(429, "Too Many Requests", "too many password attempts; use an API token")
+        candidate = find_user(web_context().engine, auth.username)
+        if candidate is not None and candidate.active and check_password(
+                candidate, auth.password):
+            g.user, g.via_basic = candidate, True
+            return candidate
+    fail(401, "Unauthorized", "send 'Authorization: Bearer <token>' or HTTP Basic credentials")
+
+
+def writer_checked() -> None:
+    """Writes come with credentials, never on a session cookie alone."""
+    if not (g.get("via_token") or g.get("via_basic")):
+        fail(403, "Forbidden", "adding objects needs a bearer token or HTTP Basic credentials")
+
+
+def caller_for(account: User, teams: set[str]) -> Caller:
+    """The feed's view of the account in one exercise (its team if it plays there)."""
+    team = account.team if account.role.has_team and account.team in teams else None
+    return Caller(account.username, team, staff=account.role in STAFF,
+                  reads_all=account.role in READERS)
