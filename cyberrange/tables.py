@@ -11,6 +11,7 @@ TABLE_MODULES = (
     "scoring.challenges.tables",
     "records.tables",
     "records.sharing.tables",
+    "records.coordination.tables",
     "webui.accounts",
 )
 
