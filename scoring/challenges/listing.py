@@ -107,8 +107,9 @@ def find_by_number(engine: Engine, exercise_id: int, number: int) -> StoredChall
 
 
 def team_file(engine: Engine, exercise_name: str, team: str | None, number: int,
-              path: str) -> bytes:
-    """A file of challenge ``number`` as ``team`` may download it (staff: ``None``)."""
+              index: int) -> tuple[str, bytes]:
+    """File ``index`` of challenge ``number`` (its path and content), as ``team`` may
+    download it (staff: ``None``)."""
     exercise = load_exercise(engine, exercise_name)
     assert exercise.id is not None
     challenge = find_by_number(engine, exercise.id, number)
@@ -121,6 +122,7 @@ def team_file(engine: Engine, exercise_name: str, team: str | None, number: int,
                                                                             exercise.id))):
             raise GameError("this challenge is locked: solve its prerequisites first")
     files = challenge_files(engine, challenge.id)
-    if path not in files:
-        raise NotFoundError(f"challenge {number} has no file {path!r}")
-    return files[path]
+    paths = challenge.spec.files
+    if not 0 <= index < len(paths) or paths[index] not in files:
+        raise NotFoundError(f"challenge {number} has no file {index}")
+    return paths[index], files[paths[index]]

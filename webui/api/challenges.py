@@ -74,11 +74,12 @@ def unlock(ex: str, number: int, hint: int) -> dict[str, Any]:
     return {"challenge": number, "hint": hint, "cost": taken.cost, "content": taken.content}
 
 
-@api_route("GET", f"{X}/<int:number>/files/<path:path>", roles=TEAMS | READERS,
+@api_route("GET", f"{X}/<int:number>/files/<int:index>", roles=TEAMS | READERS,
            tag="challenges", summary="Download a challenge file", download=True,
-           response="the file (teams: once the challenge is unlocked)")
-def download(ex: str, number: int, path: str) -> Response:
-    content = team_file(engine(), ex, _team_or_staff(ex), number, path)
+           response="file ``index`` (0-based, in the order of the challenge's files) "
+                    "(teams: once the challenge is unlocked)")
+def download(ex: str, number: int, index: int) -> Response:
+    path, content = team_file(engine(), ex, _team_or_staff(ex), number, index)
     return send_file(io.BytesIO(content), mimetype="application/octet-stream",
                      as_attachment=True, download_name=path.rsplit("/", 1)[-1])
 

@@ -12,7 +12,6 @@ from records.challenge_actions import submit_answer, take_hint
 from scoring.challenges.board import challenge_board
 from scoring.challenges.listing import challenge_list, find_by_number, team_file
 from scoring.tables import Exercise
-from webui.accounts import UserRole
 from webui.app import web_context
 from webui.auth import require
 from webui.pagekit import READ_ALL_ROLES, TEAM_ROLES, exercise, own_team, user
@@ -70,10 +69,10 @@ def hint(name: str, number: int, hint: int) -> tuple[str, int]:
     return _page(found, f"hint {hint} unlocked (cost {taken.cost})")
 
 
-@bp.route("/x/<name>/challenges/<int:number>/files/<path:path>")
-@require(*TEAM_ROLES, UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
-def download(name: str, number: int, path: str) -> BaseResponse | Response:
+@bp.route("/x/<name>/challenges/<int:number>/files/<int:index>")
+@require(*TEAM_ROLES, *READ_ALL_ROLES)
+def download(name: str, number: int, index: int) -> BaseResponse | Response:
     found = exercise(name)
-    content = team_file(web_context().engine, found.name, _team(found), number, path)
+    path, content = team_file(web_context().engine, found.name, _team(found), number, index)
     return send_file(io.BytesIO(content), mimetype="application/octet-stream",
                      as_attachment=True, download_name=path.rsplit("/", 1)[-1])

@@ -5,6 +5,7 @@ always in the error envelope. The OpenAPI document lists every route."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,14 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{API}/users", "GET", ADMIN),
     (f"{API}/users", "POST", ADMIN),
     (f"{API}/users/<int:user_id>", "PATCH", ADMIN),
+    (f"{API}/tokens", "GET", ALL),
+    (f"{API}/tokens/<int:token_id>", "DELETE", ALL),
+    (f"{API}/me/password", "POST", ALL),
+    (f"{API}/users/<int:user_id>/tokens", "GET", ADMIN),
+    (f"{API}/users/<int:user_id>/password", "PUT", ADMIN),
+    (f"{X}/members", "GET", STAFF),
+    (f"{X}/members", "PUT", ADMIN),
+    (f"{X}/members/<username>", "DELETE", ADMIN),
     (f"{API}/exercises", "GET", ALL),
     (X, "GET", ALL),
     (f"{X}/start", "POST", STAFF),
@@ -60,6 +69,13 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/grades/reports", "POST", STAFF),
     (f"{X}/vpn", "GET", READERS | {"red", "blue"}),
     (f"{X}/vpn/config", "GET", frozenset({"red", "blue"})),
+    (f"{X}/challenges", "GET", ALL),
+    (f"{X}/challenges/<int:number>/attempts", "POST", frozenset({"red", "blue"})),
+    (f"{X}/challenges/<int:number>/hints/<int:hint>", "POST", frozenset({"red", "blue"})),
+    (f"{X}/challenges/<int:number>/files/<int:index>", "GET", ALL),
+    (f"{X}/challenges/board", "GET", ALL),
+    (f"{X}/challenges/ctftime.json", "GET", ALL),
+    (f"{X}/challenges/scoreboard.csv", "GET", READERS),
 )
 PUBLIC = ((f"{API}/openapi.json", "GET"),)
 # Query strings that make a request of an allowed role meaningful.
@@ -96,7 +112,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Iter
     victim = find_user(world.engine, "blue2")
     assert victim is not None
     values = {"ex": EXERCISE, "incident_id": str(report.id), "evidence_id": str(evidence.id),
-              "finding_id": str(finding.id), "user_id": str(victim.id), "fmt": "json"}
+              "finding_id": str(finding.id), "user_id": str(victim.id), "fmt": "json",
+              "token_id": "999", "username": "nobody", "number": "1", "hint": "1",
+              "index": "0"}
     yield Matrix(world, values)
     world.engine.dispose()
 
@@ -150,9 +168,7 @@ def test_openapi_lists_every_api_route_with_its_roles(matrix: Matrix) -> None:
     document = matrix.world.app.test_client().get(f"{API}/openapi.json").json
     assert document is not None and document["openapi"].startswith("3.1")
     for rule, method in _api_rules(matrix):
-        path = rule
-        for name in ("ex", "incident_id", "evidence_id", "finding_id", "user_id", "fmt"):
-            path = path.replace(f"<int:{name}>", f"{{{name}}}").replace(f"<{name}>", f"{{{name}}}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)  # Flask's <int:x> is OpenAPI's {x}
         operation = document["paths"][path][method.lower()]
         roles = next((roles for r, m, roles in ROUTES if (r, m) == (rule, method)), None)
         if roles is not None:

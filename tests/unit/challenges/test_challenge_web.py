@@ -70,13 +70,14 @@ def test_files_only_once_unlocked(settings: Settings, engine: Engine) -> None:
     app, tokens = web_app(settings, engine)
     client = app.test_client(use_cookies=False)
     ann = bearer(tokens["ann"])
-    locked = client.get(f"{X}/2/files/files/test.pdf", **ann)
+    locked = client.get(f"{X}/2/files/1", **ann)
     assert locked.status_code == 409
     client.post(f"{X}/1/attempts", json={"answer": "flag{other}"}, **ann)
-    got = client.get(f"{X}/2/files/files/test.pdf", **ann)
+    got = client.get(f"{X}/2/files/1", **ann)
     assert got.status_code == 200
     assert got.data == (ctfcli / "test-challenge-full" / "files" / "test.pdf").read_bytes()
-    assert client.get(f"{X}/2/files/../../etc/passwd", **ann).status_code == 404
+    assert got.headers["Content-Disposition"] == "attachment; filename=test.pdf"
+    assert client.get(f"{X}/2/files/2", **ann).status_code == 404
 
 
 def test_page_solve_and_hint(settings: Settings, engine: Engine) -> None:
@@ -85,6 +86,7 @@ def test_page_solve_and_hint(settings: Settings, engine: Engine) -> None:
     browser, token = logged_in(app, "amy")
     page = browser.get("/x/ctf/challenges").get_data(as_text=True)
     assert 'id="challenge-1"' in page and "Unlock for 25 points" in page
+    assert "/x/ctf/challenges" in browser.get("/x/ctf/scoreboard").get_data(as_text=True)
     solved = browser.post("/x/ctf/challenges/2/answer",
                           data={"answer": "flag{linear}", "csrf_token": token})
     assert solved.status_code == 200
