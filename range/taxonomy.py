@@ -7,7 +7,7 @@ ATT&CK version and the commit it was read from. Nothing here is typed by hand.
 
 CWE ids are checked for their form (``CWE-<number>``) and spelled canonically;
 there is no offline CWE list, so a well-formed number that MITRE never assigned
-is accepted.
+is accepted. CVSS vectors (v3.x and v4.0) are scored by the ``cvss`` library.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from cvss import CVSS3, CVSS4  # type: ignore[import-untyped]
+from cvss.exceptions import CVSSError  # type: ignore[import-untyped]
 
 from range.errors import CyberrangeError
 
@@ -99,3 +102,29 @@ def check_cwe(value: str) -> str:
 
 def cwe_number(value: str) -> int:
     return int(check_cwe(value).removeprefix("CWE-"))
+
+
+@dataclass(frozen=True)
+class CvssScore:
+    vector: str  # as given, e.g. "CVSS:3.1/AV:N/..." or "CVSS:4.0/AV:N/..."
+    version: int  # 3 or 4
+    score: float
+    severity: str  # the specification's rating: None, Low, Medium, High, Critical
+
+
+def cvss(vector: str) -> CvssScore:
+    """Score a CVSS v3.0/v3.1/v4.0 base vector with FIRST's formulas (the ``cvss`` library).
+
+    TaxonomyError for anything malformed, including repeated or missing metrics.
+    """
+    text = vector.strip()
+    try:
+        if text.startswith("CVSS:4.0/"):
+            v4 = CVSS4(text)
+            return CvssScore(text, 4, float(v4.base_score), str(v4.severity))
+        if text.startswith(("CVSS:3.0/", "CVSS:3.1/")):
+            v3 = CVSS3(text)
+            return CvssScore(text, 3, float(v3.base_score), str(v3.severities()[0]))
+    except CVSSError as exc:
+        raise TaxonomyError(f"invalid CVSS vector {vector!r}: {exc}") from exc
+    raise TaxonomyError(f"not a CVSS v3 or v4 vector: {vector!r}")

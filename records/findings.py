@@ -21,7 +21,7 @@ from range.scenario.models import Scenario, Vulnerability
 from range.taxonomy import TaxonomyError, check_cwe, check_techniques
 from records import audit
 from records.common import SEVERITY_FROM_SCENARIO, exercise_id, get_exercise, scenario_of
-from records.cvss import base_score
+from records.cvss import base_score, severity_of
 from records.tables import Finding, FindingLink, FindingStatus, Severity
 from scoring.tables import Exercise, Fact, FactKind
 
@@ -57,7 +57,7 @@ def _vulnerability_fields(vuln: Vulnerability) -> dict[str, Any]:
     return {
         "title": vuln.title,
         "description": vuln.description,
-        "severity": SEVERITY_FROM_SCENARIO[vuln.severity],
+        "severity": severity_of(vuln.cvss) if vuln.cvss else SEVERITY_FROM_SCENARIO[vuln.severity],
         "cwe": vuln.cwe,
         "cvss_vector": vuln.cvss,
         "cvss_score": base_score(vuln.cvss) if vuln.cvss else None,
@@ -231,9 +231,20 @@ def _set_fields(finding: Finding, exercise: Exercise, fields: dict[str, Any]) ->
             value = Severity.parse(str(value))
         elif key == "status":
             value = FindingStatus(value)
-        elif key == "cvss_vector" and value:
-            finding.cvss_score = base_score(str(value))
         setattr(finding, key, value)
+    _reconcile_severity(finding, "severity" in fields)
+
+
+def _reconcile_severity(finding: Finding, severity_given: bool) -> None:
+    """With a CVSS vector, the severity is its rating: a different one is an error."""
+    if not finding.cvss_vector:
+        finding.cvss_score = None
+        return
+    rating = severity_of(finding.cvss_vector)
+    if severity_given and finding.severity != rating:
+        raise RecordError(f"severity {finding.severity.value} disagrees with the CVSS vector "
+                          f"(score {base_score(finding.cvss_vector)}, {rating.value})")
+    finding.severity, finding.cvss_score = rating, base_score(finding.cvss_vector)
 
 
 def _checked(key: str, value: Any) -> Any:

@@ -21,7 +21,7 @@ from range.scenario.checks_raw import raw_findings
 from range.scenario.finding import Finding
 from range.scenario.locate import PathItem
 from range.scenario.models import Host, Role, Scenario, Scope
-from range.taxonomy import TaxonomyError, technique
+from range.taxonomy import TaxonomyError, cvss, technique
 
 __all__ = ["KNOWN_FORMULAS", "Finding", "model_findings", "run_checks"]
 
@@ -183,7 +183,7 @@ def _timing(scenario: Scenario) -> Iterator[Finding]:
 
 
 def _taxonomy(scenario: Scenario) -> Iterator[Finding]:
-    """ATT&CK technique ids must name live techniques of the pinned ATT&CK release."""
+    """ATT&CK ids must name live techniques of the pinned release; CVSS vectors must score."""
     named: list[tuple[str, tuple[PathItem, ...]]] = [
         (v.attack, ("hosts", host_name, "vulnerabilities", i, "attack"))
         for host_name, host in scenario.hosts.items()
@@ -196,6 +196,12 @@ def _taxonomy(scenario: Scenario) -> Iterator[Finding]:
             technique(value)
         except TaxonomyError as exc:
             yield Finding(path, str(exc))
+    for host_name, host in scenario.hosts.items():
+        for i, vuln in enumerate(host.vulnerabilities):
+            try:
+                cvss(vuln.cvss) if vuln.cvss else None
+            except TaxonomyError as exc:
+                yield Finding(("hosts", host_name, "vulnerabilities", i, "cvss"), str(exc))
 
 
 # Each check and the top-level keys (as trainers write them) it reads.

@@ -40,7 +40,7 @@ _PATTERN_WORDS = {
     "(at most 31 characters)",
     r"^CWE-\d+$": "a CWE id like CWE-89",
     r"^T\d{4}(\.\d{3})?$": "an ATT&CK technique id like T1190 or T1110.001",
-    r"^CVSS:3\.[01]/.+$": "a CVSS 3.x vector like CVSS:3.1/AV:N/AC:L/...",
+    r"^CVSS:(3\.[01]|4\.0)/.+$": "a CVSS 3.x or 4.0 vector like CVSS:3.1/AV:N/AC:L/...",
     r"^/": "an absolute path like /root/flag.txt",
     r"^0?[0-7]{3,4}$": "an octal file mode like 0600",
     r"^\d+[kmg]$": "a size like 256m or 1g",

@@ -203,7 +203,7 @@ class Vulnerability(Strict):
     cwe: str | None = Field(default=None, pattern=r"^CWE-\d+$")
     attack: str | None = Field(default=None, pattern=r"^T\d{4}(\.\d{3})?$")
     severity: Severity = Severity.MEDIUM
-    cvss: str | None = Field(default=None, pattern=r"^CVSS:3\.[01]/.+$")
+    cvss: str | None = Field(default=None, pattern=r"^CVSS:(3\.[01]|4\.0)/.+$")
     mitigation: str = ""
 
 

@@ -15,20 +15,6 @@ from sqlalchemy.engine import Engine
 from range.errors import NotFoundError, RecordError
 from records.exports import FORMATS, export
 
-# The keys DefectDojo's Generic Findings Import accepts (dojo/tools/generic/json_parser.py).
-DOJO_ALLOWED = {
-    "title", "severity", "description", "date", "cwe", "cve", "epss_score", "epss_percentile",
-    "cvssv3", "cvssv3_score", "cvssv4", "cvssv4_score", "mitigation", "impact",
-    "steps_to_reproduce", "severity_justification", "references", "active", "verified",
-    "false_p", "out_of_scope", "risk_accepted", "under_review", "is_mitigated", "thread_id",
-    "mitigated", "numerical_severity", "param", "payload", "line", "file_path",
-    "component_name", "component_version", "static_finding", "dynamic_finding",
-    "scanner_confidence", "unique_id_from_tool", "vuln_id_from_tool", "sast_source_object",
-    "sast_sink_object", "sast_source_line", "sast_source_file_path", "nb_occurences",
-    "publish_date", "service", "planned_remediation_date", "planned_remediation_version",
-    "effort_for_fixing", "tags", "endpoints", "files", "vulnerability_ids", "cwes",
-}
-
 
 def _number(text: str) -> bool:
     try:
@@ -85,19 +71,6 @@ def test_xlsx_cells_are_text(engine: Engine, played: str, tmp_path: Path) -> Non
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             assert all(c.data_type != "f" for c in row)
-
-
-def test_defectdojo_generic_import_shape(engine: Engine, played: str, tmp_path: Path) -> None:
-    (path,) = _one(engine, played, "defectdojo", tmp_path)
-    findings = json.loads(path.read_text())["findings"]
-    assert len(findings) == 4
-    for item in findings:
-        assert {"title", "severity", "description"} <= set(item) <= DOJO_ALLOWED
-        assert item["severity"] in {"Info", "Low", "Medium", "High", "Critical"}
-    sqli = next(f for f in findings if f["cwe"] == 89)
-    assert sqli["cvssv3"].startswith("CVSS:3.1/") and sqli["cvssv3_score"] == 9.1
-    assert sqli["verified"] is True and sqli["nb_occurences"] == 2
-    assert sqli["vulnerability_ids"] == ["CWE-89"] and sqli["unique_id_from_tool"]
 
 
 def test_xapi_statements(engine: Engine, played: str, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ def test_red_action_drafts_finding_with_scenario_metadata(engine: Engine, exerci
     assert finding.title == "SQL injection in login form"
     assert finding.cwe == "CWE-89"
     assert finding.techniques == ["T1190"]
-    assert finding.severity == Severity.HIGH
+    assert finding.severity == Severity.CRITICAL  # the CVSS rating of 9.1, not "high"
     assert finding.cvss_vector == "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
     assert finding.cvss_score == 9.1
     assert finding.mitigation.startswith("Use parameterised queries")
@@ -156,3 +156,16 @@ def test_cwe_and_techniques_are_validated_on_input(engine: Engine, exercise: str
         create_finding(engine, exercise, "web:rita", "red", "Typo", techniques=["T1999"])
     with pytest.raises(RecordError, match="'CWE89' is not a CWE id"):
         update_finding(engine, exercise, finding.id or 0, "web:walter", cwe="CWE89")
+
+
+def test_severity_follows_cvss_v3_and_v4(engine: Engine, exercise: str) -> None:
+    v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:N/SC:N/SI:N/SA:N"
+    finding = create_finding(engine, exercise, "web:rita", "red", "v4", cvss_vector=v4)
+    assert (finding.cvss_score, finding.severity) == (9.3, Severity.CRITICAL)
+    low = "CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"
+    done = update_finding(engine, exercise, finding.id or 0, "web:walter", cvss_vector=low)
+    assert (done.cvss_score, done.severity) == (1.6, Severity.LOW)
+    with pytest.raises(RecordError, match="severity High disagrees with the CVSS vector"):
+        update_finding(engine, exercise, finding.id or 0, "web:walter", severity="high")
+    with pytest.raises(RecordError, match="Duplicate metric"):
+        base_score("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N")

@@ -279,3 +279,9 @@ def test_attack_technique_must_exist_in_the_pinned_release(technique: str, fragm
 
 def test_live_technique_is_accepted() -> None:
     load_text(with_change("cwe: CWE-89}", "cwe: CWE-89, attack: T1190}"), "t.yaml", ROOT, ROOT)
+
+
+def test_cvss_vector_with_a_repeated_metric_is_refused() -> None:
+    vector = "CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
+    found = problems_of(with_change("cwe: CWE-89}", f"cwe: CWE-89, cvss: '{vector}'}}"))
+    assert any("Duplicate metric" in p.message and p.line == 33 for p in found), found
