@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "records.sharing.tables",
     "records.coordination.tables",
     "webui.accounts",
+    "webui.sessions",
 )
 
 

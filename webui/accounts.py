@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from range.db import DriverSQL
 from range.errors import CyberrangeError, NotFoundError
+from webui.passwords import password_problem
 
 
 class UserRole(StrEnum):
@@ -55,7 +57,8 @@ class User(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A team token for scripts; only its SHA-256 is stored."""
+    """A token for scripts; only its SHA-256 is stored. It stops working at
+    ``expires_at`` or once ``revoked_at`` is set (see webui.tokens)."""
 
     __tablename__ = "web_api_token"
 
@@ -64,15 +67,51 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="web_user.id")
     label: str = ""
     created_at: datetime = Field(default_factory=_now)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 _hasher = PasswordHasher()  # stateless parameters object, safe to share
+NAME_MAX = 64
+TOKEN_DAYS = 90.0  # default lifetime of an API token
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise AccountError("passwords need at least 8 characters")
+def hash_password(password: str, username: str = "") -> str:
+    problem = password_problem(password, username)
+    if problem:
+        raise AccountError(problem)
     return _hasher.hash(password)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user is unknown, so both answers take as long."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None. One argon2
+    verification whatever the outcome: an unknown or inactive name costs as much
+    time as a wrong password, so timing does not tell which names exist."""
+    user = find_user(engine, username) if 0 < len(username) <= NAME_MAX else None
+    if user is None:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _hasher.verify(_dummy_hash(), password)
+        return None
+    if not check_password(user, password):
+        return None
+    return user if user.active else None
+
+
+def check_name(username: str) -> str:
+    """The username, or AccountError when it is empty, too long or not printable."""
+    if not username or not username.strip():
+        raise AccountError("a username is required")
+    if len(username) > NAME_MAX:
+        raise AccountError(f"usernames have at most {NAME_MAX} characters")
+    if username != username.strip() or not username.isprintable() or "/" in username:
+        raise AccountError("usernames are printable, without slashes or surrounding blanks")
+    return username
 
 
 def check_password(user: User, password: str) -> bool:
@@ -91,11 +130,19 @@ def create_user(
     display_name: str = "",
     email: str = "",
 ) -> User:
-    role = UserRole(role)
-    if role.has_team and not team:
-        raise AccountError(f"a {role} user needs a team")
-    if not role.has_team:
-        team = None
+    try:
+        role = UserRole(role)
+    except ValueError:
+        raise AccountError(f"unknown role {role!r} (one of {', '.join(UserRole)})") from None
+    check_name(username)
+    if len(display_name) > 200 or len(email) > 200:
+        raise AccountError("names and e-mail addresses have at most 200 characters")
+    if team and not role.has_team:
+        raise AccountError(f"a {role} user sees every exercise and has no team")
+    if team and len(team) > NAME_MAX:
+        raise AccountError(f"team names have at most {NAME_MAX} characters")
+    if team and role.has_team and _team_role(team) not in (None, role):
+        raise AccountError(f"team {team!r} is a {_team_role(team)} team, not for a {role} user")
     with Session(engine) as session:
         if session.exec(select(User).where(User.username == username)).first() is not None:
             raise AccountError(f"user {username!r} already exists")
@@ -105,12 +152,20 @@ def create_user(
             email=email,
             role=role,
             team=team,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password, username),
         )
         session.add(user)
         session.commit()
         session.refresh(user)
         return user
+
+
+def _team_role(team: str) -> UserRole | None:
+    """The role a team instance name tells by the bundled scenarios' naming (red,
+    red-2, blue-1...); None when the name says nothing. Joining an exercise
+    checks the real role of the team in its scenario (webui.membership)."""
+    base = team.rsplit("-", 1)[0] if team.rsplit("-", 1)[-1].isdigit() else team
+    return {"red": UserRole.RED, "blue": UserRole.BLUE}.get(base)
 
 
 def find_user(engine: Engine, username: str) -> User | None:
@@ -126,13 +181,18 @@ def get_user(engine: Engine, user_id: int) -> User:
         return user
 
 
-def issue_token(engine: Engine, user: User, label: str = "") -> str:
-    """A new API token for the user; the clear text is returned once, never stored."""
+def issue_token(
+    engine: Engine, user: User, label: str = "", days: float | None = TOKEN_DAYS
+) -> str:
+    """A new API token for the user, valid ``days`` (None: until revoked); the
+    clear text is returned once, never stored."""
     token = "crt_" + secrets.token_urlsafe(32)
     digest = hashlib.sha256(token.encode()).hexdigest()
+    expires = _now() + timedelta(days=days) if days is not None else None
     with Session(engine) as session:
         assert user.id is not None
-        session.add(ApiToken(token_sha256=digest, user_id=user.id, label=label))
+        session.add(ApiToken(token_sha256=digest, user_id=user.id, label=label[:200],
+                             expires_at=expires))
         session.commit()
     return token
 
@@ -143,17 +203,21 @@ _CACHE_ROWS = 1024
 
 
 def user_for_token(engine: Engine, token: str, cache: UserCache | None = None) -> User | None:
-    """The active user holding the token, read afresh on every call (a deactivated
-    user or a revoked token is refused at once). One joined query, run on the
-    driver: scripts send a token with every request, and an ORM session per
-    request would cost more than the work it authorizes. With `cache`, a row
-    seen before (every column equal) gives back the User built from it."""
+    """The active user holding a live token (not revoked, not expired), read
+    afresh on every call (a deactivated user or a revoked token is refused at
+    once). One joined query, run on the driver: scripts send a token with every
+    request, and an ORM session per request would cost more than the work it
+    authorizes. With `cache`, a row seen before (every column equal) gives back
+    the User built from it."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     query = _token_query()
     found_rows = query.rows(engine, {"digest": digest})
     if not found_rows:
         return None
-    row = found_rows[0]
+    *columns, expires, revoked = found_rows[0]
+    if revoked is not None or (expires is not None and _aware(expires) <= _now()):
+        return None
+    row = tuple(columns)
     found = cache.get(row) if cache is not None else None
     if found is None:
         found = User(**dict(zip(_user_columns(), row, strict=True)))
@@ -164,12 +228,17 @@ def user_for_token(engine: Engine, token: str, cache: UserCache | None = None) -
     return found if found.active else None
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives datetimes back without their zone; every stored one is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @functools.cache
 def _token_query() -> DriverSQL:
     """Built once: constructing the statement costs as much as running it."""
     users, tokens = _table(User), _table(ApiToken)
     return DriverSQL(
-        sa_select(*users.c)
+        sa_select(*users.c, tokens.c.expires_at, tokens.c.revoked_at)
         .join_from(tokens, users, tokens.c.user_id == users.c.id)
         .where(tokens.c.token_sha256 == bindparam("digest"))
     )

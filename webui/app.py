@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from range.config import Settings
 from webui.inputs import BoundedInt
@@ -37,6 +38,14 @@ class TerminalLimits:
     per_user: int = 3
 
 
+@dataclass(frozen=True)
+class ProxySettings:
+    """Reverse proxies in front of the app, and the login limiter's store."""
+
+    trusted_proxies: int = 0  # 0: the peer address is the client's
+    limiter_storage: str = "memory://"  # per worker; redis://host shares it across workers
+
+
 def create_app(
     settings: Settings,
     engine: Engine | None = None,
@@ -44,9 +53,12 @@ def create_app(
     testing: bool = False,
     live_streams: int = DEFAULT_LIVE_STREAMS,
     terminals: TerminalLimits | None = None,
+    proxy: ProxySettings | None = None,
 ) -> Flask:
     """The application. `live_streams`: scoreboard event streams served at once
-    (each holds a server thread); past it, pages poll the board instead."""
+    (each holds a server thread); past it, pages poll the board instead.
+    `proxy`: how many reverse proxies to trust for X-Forwarded-For/-Proto, and
+    where login throttling keeps its counters."""
     if engine is None:
         from range.db import open_engine
 
@@ -54,6 +66,12 @@ def create_app(
     settings.ensure_data_dir()
     app = Flask(__name__)
     app.url_map.converters["int"] = BoundedInt  # before any route: ids fit 64 bits
+    proxy = proxy or ProxySettings()
+    if proxy.trusted_proxies > 0:
+        # Only the configured number of proxies is believed; a client's own
+        # X-Forwarded-For entries beyond them are ignored (Werkzeug ProxyFix).
+        hops = proxy.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config["TESTING"] = testing
     limits = terminals or TerminalLimits()
     app.config["TERMINAL_IDLE_SECONDS"] = limits.idle_seconds
@@ -67,7 +85,7 @@ def create_app(
 
     from webui import auth, boardcache, boardjson, errors, submitting
 
-    auth.init_app(app)
+    auth.init_app(app, proxy.limiter_storage)
     errors.init_app(app)
     submitting.install(app)
     app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()

@@ -1,10 +1,18 @@
-"""Login, logout, the current user, and role checks for pages and the API."""
+"""Login, logout, the current user, and role checks for pages and the API.
+
+Flask-Login carries the login: its session holds a random key of a
+:class:`webui.sessions.LoginSession` row (revocable at once), and its request
+loader takes ``Authorization: Bearer`` API tokens. Flask-Limiter throttles
+failed logins per (account, address) with growing windows, so a guesser slows
+down while the owner, from another address, still gets in.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -19,49 +27,96 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_login import current_user as login_current
 from werkzeug.wrappers import Response
 
-from range.errors import NotFoundError
-from webui.accounts import User, UserRole, check_password, find_user, get_user, user_for_token
+from webui.accounts import User, UserRole, authenticate, user_for_token
 from webui.app import web_context
-from webui.ratelimit import WindowLimiter
+from webui.membership import member_team
+from webui.sessions import end_session, open_session, user_for_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 bp = Blueprint("auth", __name__)
 LIMITER_KEY = "cyberrange.login-limiter"
 USERS_KEY = "cyberrange.token-users"  # webui.accounts.UserCache of this app
+# Failed logins per (account, address): 5 a minute, 20 an hour, 50 a day.
+ACCOUNT_LIMITS = "5 per minute;20 per hour;50 per day"
+ADDRESS_LIMITS = "60 per minute;600 per day"  # failed logins per address, any account
 
 
-def init_app(app: Flask) -> None:
-    # Per application, so two apps (or tests) never share counters.
-    app.extensions[LIMITER_KEY] = WindowLimiter(limit=10, window_seconds=60)
+class SessionUser(UserMixin):  # type: ignore[misc]
+    """What Flask-Login holds: the account and the key of its session (or token)."""
+
+    def __init__(self, user: User, key: str, via_token: bool = False) -> None:
+        self.user = user
+        self.key = key
+        self.via_token = via_token
+
+    def get_id(self) -> str:
+        return self.key
+
+    @property
+    def is_active(self) -> bool:
+        return self.user.active
+
+
+def init_app(app: Flask, limiter_storage: str = "memory://") -> None:
     app.extensions[USERS_KEY] = {}
+    manager = LoginManager()
+    manager.session_protection = "basic"
+    manager.init_app(app, add_context_processor=False)
+    manager.user_loader(_session_user)
+    manager.request_loader(_token_user)
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
     app.register_blueprint(bp)
+    # Per application (two apps or tests never share counters); a shared store
+    # (redis://, memcached://) makes the counters common to every worker.
+    limiter = Limiter(key_func=_address, app=app, storage_uri=limiter_storage,
+                      default_limits=[], headers_enabled=False)
+    per_account = limiter.limit(ACCOUNT_LIMITS, key_func=_account_and_address,
+                                methods=["POST"], deduct_when=_failed)
+    per_address = limiter.limit(ADDRESS_LIMITS, key_func=_address, methods=["POST"],
+                                deduct_when=_failed)
+    view = per_address(per_account(login))
+    app.view_functions["auth.login"] = view
+    app.extensions[LIMITER_KEY] = limiter
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _account_and_address() -> str:
+    return f"{request.form.get('username', '').strip().lower()}|{_address()}"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _session_user(key: str) -> SessionUser | None:
+    user = user_for_session(web_context().engine, key)
+    return SessionUser(user, key) if user is not None else None
+
+
+def _token_user(req: Any) -> SessionUser | None:
+    header = str(req.headers.get("Authorization", ""))
+    if not header.startswith("Bearer "):
+        return None
+    token = header.removeprefix("Bearer ").strip()
+    user = user_for_token(web_context().engine, token, current_app.extensions[USERS_KEY])
+    return SessionUser(user, "", via_token=True) if user is not None else None
 
 
 def _load_user() -> None:
-    g.user = None
-    g.via_token = False
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        token = header.removeprefix("Bearer ").strip()
-        g.user = user_for_token(web_context().engine, token, current_app.extensions[USERS_KEY])
-        g.via_token = g.user is not None
-        return
-    user_id = session.get("user_id")
-    if isinstance(user_id, int):
-        try:
-            user = get_user(web_context().engine, user_id)
-        except NotFoundError:  # a stale session (user deleted) simply logs out
-            session.clear()
-            return
-        if user.active and session.get("pw") == user.password_hash[-16:]:
-            g.user = user
-        else:
-            session.clear()
+    holder = login_current._get_current_object()
+    found = holder if isinstance(holder, SessionUser) else None
+    g.user = found.user if found is not None else None
+    g.via_token = bool(found and found.via_token)
 
 
 def current_user() -> User | None:
@@ -70,7 +125,9 @@ def current_user() -> User | None:
 
 
 def require(*roles: UserRole) -> Callable[[F], F]:
-    """Allow only logged-in users with one of the roles (admin is not implied)."""
+    """Allow only logged-in users with one of the roles (admin is not implied).
+    On a page of an exercise (``name`` in the path), a red or blue user must
+    be a member of it: others are told it does not exist (404)."""
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -82,6 +139,9 @@ def require(*roles: UserRole) -> Callable[[F], F]:
                 return redirect(url_for("auth.login", next=request.path))
             if roles and user.role not in roles:
                 abort(403)
+            if "name" in kwargs and request.path.startswith("/x/"):
+                g.member_exercise = kwargs["name"]
+                g.member_team = member_team(web_context().engine, user, kwargs["name"])
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -89,34 +149,50 @@ def require(*roles: UserRole) -> Callable[[F], F]:
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an open redirect would let a phishing link log users in elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pages.home")
+def safe_next(target: str | None) -> str:
+    """Only a path of this site: no scheme, no host, no backslash, no control or
+    blank characters (browsers drop a tab, so ``/\\t/evil`` would become ``//evil``)."""
+    home = url_for("pages.home")
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return home
+    if any(ord(ch) < 0x21 or ch in "\\\x7f" for ch in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return home
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
-        password = request.form.get("password", "")
-        limiter: WindowLimiter = current_app.extensions[LIMITER_KEY]
-        if not (limiter.hit(f"addr:{request.remote_addr}") and limiter.hit(f"user:{username}")):
-            abort(429)
-        user = find_user(web_context().engine, username)
-        if user is None or not user.active or not check_password(user, password):
+        user = authenticate(web_context().engine, username, request.form.get("password", ""))
+        if user is None:
             flash("Wrong username or password.", "error")
             return render_template("login.html", username=username), 401  # type: ignore[return-value]
-        session.clear()
-        session["user_id"] = user.id
-        session["pw"] = user.password_hash[-16:]  # a password change ends other sessions
-        session.permanent = True
-        return redirect(_safe_next(request.args.get("next")))
+        start_session(user)
+        return redirect(safe_next(request.args.get("next")))
     return render_template("login.html", username="")
+
+
+def start_session(user: User) -> None:
+    """Log the user in with a new server-side session (the old cookie is dropped)."""
+    old = login_current._get_current_object()
+    if isinstance(old, SessionUser) and not old.via_token:
+        end_session(web_context().engine, old.key)
+    session.clear()
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    key = open_session(web_context().engine, user, lifetime, request.remote_addr or "")
+    session.permanent = True
+    login_user(SessionUser(user, key))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    holder = login_current._get_current_object()
+    if isinstance(holder, SessionUser) and not holder.via_token:
+        end_session(web_context().engine, holder.key)
+    logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

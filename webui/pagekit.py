@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 
 from range.scenario.models import Scenario
 from records import audit
@@ -16,6 +16,7 @@ from webui.accounts import User, UserRole
 from webui.app import web_context
 from webui.auth import current_user
 from webui.inputs import MAX_ID
+from webui.membership import team_in
 
 TEAM_ROLES = (UserRole.RED, UserRole.BLUE)
 STAFF_ROLES = (UserRole.WHITE, UserRole.ADMIN)
@@ -31,7 +32,8 @@ def user() -> User:
 
 
 def exercise(name: str) -> Exercise:
-    """The exercise called ``name``; NotFoundError (404 page) when there is none."""
+    """The exercise called ``name``; NotFoundError (404 page) when there is none.
+    (``require`` already answered 404 to a participant who is no member of it.)"""
     return get_exercise(web_context().engine, name)
 
 
@@ -45,11 +47,13 @@ def teams_of(found: Exercise) -> list[TeamInfo]:
 
 
 def own_team(found: Exercise) -> str:
-    """The team instance of a red/blue user; 403 when it plays no part in this exercise."""
-    me = user()
-    if not me.team or me.team not in {t.name for t in teams_of(found)}:
-        abort(403, description=f"your team {me.team!r} does not play in {found.name!r}")
-    return me.team
+    """The team a red/blue user plays in this exercise (its membership); 403 without one."""
+    team: str | None = g.get("member_team")
+    if team is None or found.name != g.get("member_exercise"):
+        team = team_in(web_context().engine, user(), found)
+    if team is None:
+        abort(403, description=f"you play in no team of {found.name!r}")
+    return team
 
 
 def record_action(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:

@@ -6,17 +6,27 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, g, request
 
 from range.errors import ConfigError
 
 SECRET_FILE = "web-secret-key"  # noqa: S105 (a file name)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # evidence files; larger requests answer 413
 
+HSTS = "max-age=31536000; includeSubDomains"
+PUBLIC_PREFIXES = ("/static/", "/xterm/")  # the same bytes for everyone
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+
+def _private(path: str) -> bool:
+    """Everything but static files, once someone is logged in; the API always."""
+    if path.startswith(PUBLIC_PREFIXES):
+        return False
+    return g.get("user") is not None or path.startswith("/api/")
 
 
 def load_or_create_secret(data_dir: Path) -> bytes:
@@ -51,6 +61,12 @@ def configure_security(app: Flask, data_dir: Path, secure_cookies: bool) -> None
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        if secure_cookies:  # served over TLS: browsers must never fall back to plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if _private(request.path):
+            # Pages and answers of a logged-in user carry team data: no cache may keep them.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Pragma", "no-cache")
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

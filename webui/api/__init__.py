@@ -13,6 +13,7 @@ from webui.api.registry import blueprint
 ROUTE_MODULES = (
     "webui.api.openapi",
     "webui.api.people",
+    "webui.api.members",
     "webui.api.exercises",
     "webui.api.flags",
     "webui.api.incidents",
@@ -20,6 +21,7 @@ ROUTE_MODULES = (
     "webui.api.staff",
     "webui.api.challenges",
     "webui.api.access",
+    "webui.api.messages",
 )
 
 

@@ -14,6 +14,7 @@ from scoring.tables import Exercise
 from webui.accounts import User
 from webui.app import web_context
 from webui.errors import ApiError
+from webui.membership import team_in
 
 ALL_ROLES = frozenset({"admin", "white", "red", "blue", "auditor"})
 STAFF = frozenset({"white", "admin"})
@@ -37,7 +38,8 @@ def reads_all() -> bool:
 
 
 def exercise(name: str) -> Exercise:
-    """The exercise (NotFoundError answers 404)."""
+    """The exercise (NotFoundError answers 404; the registry already answered 404
+    to a participant who is no member of it)."""
     return get_exercise(engine(), name)
 
 
@@ -47,12 +49,13 @@ def team_names(found: Exercise) -> set[str]:
 
 
 def own_team(found: Exercise) -> str:
-    """The caller's team instance; 403 when it plays no part in this exercise."""
-    me = caller()
-    if not me.team or me.team not in team_names(found):
-        raise ApiError(403, "not_in_exercise",
-                       f"your team {me.team!r} does not play in {found.name!r}")
-    return me.team
+    """The caller's team in this exercise (its membership); 403 without one."""
+    team: str | None = g.get("member_team")
+    if team is None or found.name != g.get("member_exercise"):
+        team = team_in(engine(), caller(), found)
+    if team is None:
+        raise ApiError(403, "not_in_exercise", f"you play in no team of {found.name!r}")
+    return team
 
 
 def check_team(found: Exercise, team: str, field: str = "team") -> str:

@@ -18,6 +18,7 @@ from webui.api.registry import api_route
 from webui.app import web_context
 from webui.boardcache import boards
 from webui.errors import ApiError
+from webui.membership import visible_exercise_ids
 
 X = "/exercises/<ex>"
 
@@ -39,10 +40,13 @@ def exercise_json(found: Exercise) -> dict[str, Any]:
 
 
 @api_route("GET", "/exercises", roles=ALL_ROLES, summary="List exercises",
-           response="every exercise, newest first", tag="exercises")
+           response="the exercises the caller may see (a participant: its own), newest first",
+           tag="exercises")
 def list_exercises() -> dict[str, Any]:
+    visible = visible_exercise_ids(engine(), caller())
     with Session(engine()) as session:
         rows = list(session.exec(select(Exercise).order_by(col(Exercise.id).desc())))
+    rows = [found for found in rows if visible is None or found.id in visible]
     return {"exercises": [exercise_json(found) for found in rows]}
 
 

@@ -18,7 +18,9 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 from pydantic import BaseModel, ValidationError
 
+from webui.app import web_context
 from webui.errors import ApiError
+from webui.membership import member_team
 
 PREFIX = "/api/v1"
 SPEC_ATTR = "api_spec"
@@ -124,10 +126,18 @@ def _check_access(spec: RouteSpec) -> None:
         csrf.protect()
 
 
+def check_membership(exercise_name: str) -> None:
+    """A red or blue caller acts only in exercises it is a member of (404 otherwise)."""
+    g.member_exercise = exercise_name
+    g.member_team = member_team(web_context().engine, g.user, exercise_name)
+
+
 def _wrap(spec: RouteSpec, view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def handler(**kwargs: Any) -> Any:
         _check_access(spec)
+        if "ex" in kwargs and not spec.public:
+            check_membership(kwargs["ex"])
         if spec.body is not None:
             if spec.multipart:
                 kwargs["body"] = _validated(spec.body, request.form.to_dict())

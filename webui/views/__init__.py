@@ -19,6 +19,7 @@ PAGE_MODULES = (
     "webui.views.trainer",
     "webui.views.auditor",
     "webui.views.admin",
+    "webui.views.account",
     "webui.views.terminals",
     "webui.views.challenges",
     "webui.views.access",

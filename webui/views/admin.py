@@ -9,12 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from range.errors import CyberrangeError
-from webui.accounts import UserRole, create_user
+from webui import credentials
+from webui.accounts import UserRole, create_user, get_user
 from webui.app import web_context
 from webui.auth import require
+from webui.membership import join, members
 from webui.pagekit import form_text, record_action, user
 from webui.participants import import_participants
-from webui.useradmin import all_users, set_active, set_team, teams
+from webui.useradmin import all_users, set_team, teams
 
 bp = Blueprint("admin", __name__)
 
@@ -28,7 +30,8 @@ def _back() -> Response:
 def index() -> str:
     users = all_users(web_context().engine)
     return render_template("admin.html", users=users, teams=teams(users),
-                           roles=[r.value for r in UserRole])
+                           roles=[r.value for r in UserRole],
+                           members=members(web_context().engine))
 
 
 @bp.route("/admin/users", methods=["POST"])
@@ -54,9 +57,9 @@ def activate(user_id: int) -> Response:
     active = request.form.get("active") == "1"
     if user_id == user().id and not active:
         abort(400, description="you cannot deactivate your own account")
-    changed = set_active(web_context().engine, user_id, active)
-    record_action(None, "user.activate" if active else "user.deactivate",
-                  {"username": changed.username})
+    engine = web_context().engine
+    changed = credentials.set_active(engine, user().username, get_user(engine, user_id).username,
+                                     active, via="web")  # deactivation ends its sessions
     flash(f"User {changed.username} {'activated' if active else 'deactivated'}.", "ok")
     return _back()
 
@@ -71,6 +74,36 @@ def team(user_id: int) -> Response:
         return _back()
     record_action(None, "user.team", {"username": changed.username, "team": changed.team})
     flash(f"User {changed.username} is now in team {changed.team}.", "ok")
+    return _back()
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@require(UserRole.ADMIN)
+def reset_password(user_id: int) -> Response:
+    engine = web_context().engine
+    target = get_user(engine, user_id)
+    try:
+        credentials.reset_password(engine, user().username, target.username,
+                                   request.form.get("password", ""), via="web")
+    except CyberrangeError as exc:
+        flash(f"Password of {target.username} not reset: {exc}", "error")
+        return _back()
+    flash(f"Password of {target.username} reset; its sessions have ended.", "ok")
+    return _back()
+
+
+@bp.route("/admin/members", methods=["POST"])
+@require(UserRole.ADMIN)
+def add_member() -> Response:
+    exercise_name = form_text(request.form, "exercise", 200)
+    try:
+        member = join(web_context().engine, form_text(request.form, "username", 64),
+                      exercise_name, form_text(request.form, "team", 64) or None,
+                      actor=user().username)  # the roster writes the audit entry
+    except CyberrangeError as exc:
+        flash(f"Not added: {exc}", "error")
+        return _back()
+    flash(f"{member.username} plays {member.team} in {member.exercise}.", "ok")
     return _back()
 
 

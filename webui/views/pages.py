@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 from scoring.tables import Exercise
 from webui.app import web_context
 from webui.auth import require
+from webui.membership import visible_exercise_ids
+from webui.pagekit import user
 
 bp = Blueprint("pages", __name__)
 
@@ -24,6 +26,9 @@ ROLE_START = {
 @bp.route("/")
 @require()
 def home() -> str:
-    with Session(web_context().engine) as session:
+    engine = web_context().engine
+    visible = visible_exercise_ids(engine, user())
+    with Session(engine) as session:
         exercises = list(session.exec(select(Exercise).order_by(col(Exercise.id).desc())))
+    exercises = [e for e in exercises if visible is None or e.id in visible]
     return render_template("home.html", exercises=exercises, role_start=ROLE_START)

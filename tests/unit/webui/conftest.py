@@ -16,7 +16,7 @@ from range.errors import ScenarioError
 from range.scenario.models import Scenario
 from scoring.tables import Exercise
 from tests.conftest import ROOT
-from webui.accounts import UserRole, create_user
+from webui.accounts import AccountError, UserRole, create_user
 from webui.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -57,8 +57,9 @@ EXERCISE = "drill"
 DMZ = ROOT / "scenarios" / "dmz-breach" / "scenario.yaml"
 
 
-def make_exercise(engine: Engine, name: str = EXERCISE) -> Exercise:
-    """A running dmz-breach exercise (red, blue-1, blue-2, white) at tick 1."""
+def make_exercise(engine: Engine, name: str = EXERCISE, enrol: bool = True) -> Exercise:
+    """A running dmz-breach exercise (red, blue-1, blue-2, white) at tick 1; with
+    ``enrol``, the accounts existing so far join it in their default teams."""
     from scoring.clock import Clock
     from scoring.exercise import create_exercise, get_exercise, transition
 
@@ -66,7 +67,27 @@ def make_exercise(engine: Engine, name: str = EXERCISE) -> Exercise:
     transition(engine, name, "start", "test")
     assert created.id is not None
     Clock(engine, created.id).poll()  # tick 1, as the game clock would
+    if enrol:
+        enrol_default_teams(engine, name)
     return get_exercise(engine, name)
+
+
+def enrol_default_teams(engine: Engine, name: str) -> None:
+    """Every red/blue account whose default team plays in the exercise joins it
+    there (as an admin would with `users import` or the admin page)."""
+    from sqlmodel import Session, select
+
+    from webui.accounts import User
+    from webui.membership import join
+
+    with Session(engine) as session:
+        users = list(session.exec(select(User)))
+    for user in users:
+        if user.role.has_team and user.team:
+            try:
+                join(engine, user.username, name)
+            except AccountError:
+                continue  # its default team does not play in this exercise
 
 
 def dmz_breach() -> Scenario:

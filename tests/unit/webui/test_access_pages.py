@@ -24,7 +24,15 @@ from range.planner import make_plan
 from range.state import save_deploying
 from records import audit
 from scoring.tables import Exercise
-from tests.unit.webui.conftest import DMZ, EXERCISE, PASSWORD, USERS, dmz_breach, logged_in
+from tests.unit.webui.conftest import (
+    DMZ,
+    EXERCISE,
+    PASSWORD,
+    USERS,
+    dmz_breach,
+    enrol_default_teams,
+    logged_in,
+)
 from webui.accounts import create_user, find_user, issue_token
 from webui.app import create_app
 
@@ -43,6 +51,7 @@ def plan(engine: Engine) -> Plan:
 def app(settings: Settings, engine: Engine, exercise: Exercise, plan: Plan) -> Iterator[Flask]:
     for name, (role, team) in USERS.items():
         create_user(engine, name, PASSWORD, role, team=team)
+    enrol_default_teams(engine, EXERCISE)
     yield create_app(settings, engine, secure_cookies=False, testing=True)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tests.unit.webui.conftest import PASSWORD, csrf_from, login
 
@@ -35,17 +36,29 @@ def test_login_without_csrf_token_is_400(app: Flask) -> None:
     assert response.status_code == 400
 
 
-def test_login_is_rate_limited(app: Flask) -> None:
-    client = app.test_client()
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    codes = [
-        client.post(
-            "/login", data={"username": "blue1", "password": "wrong-pass", "csrf_token": token}
-        ).status_code
-        for _ in range(12)
-    ]
-    assert codes[:10] == [401] * 10
-    assert codes[10:] == [429, 429]
+def _try(client: FlaskClient, username: str, password: str, address: str) -> int:
+    token = csrf_from(client.get("/login", environ_base={"REMOTE_ADDR": address})
+                      .get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_failed_logins_are_throttled_per_account_and_address(app: Flask) -> None:
+    guesser = app.test_client()
+    codes = [_try(guesser, "blue1", "wrong-pass", "203.0.113.9") for _ in range(7)]
+    assert codes == [401] * 5 + [429] * 2
+    # The guesser's address is slowed down for this account, even with the right password...
+    assert _try(guesser, "blue1", PASSWORD, "203.0.113.9") == 429
+    # ...but the owner, from their own address, is not locked out.
+    assert _try(app.test_client(), "blue1", PASSWORD, "198.51.100.7") == 302
+    # And the guesser's address may still log in to another account.
+    assert _try(app.test_client(), "blue2", PASSWORD, "203.0.113.9") == 302
+
+
+def test_successful_logins_are_not_counted(app: Flask) -> None:
+    codes = [_try(app.test_client(), "blue1", PASSWORD, "203.0.113.10") for _ in range(8)]
+    assert codes == [302] * 8
 
 
 def test_open_redirect_is_refused(app: Flask) -> None:

@@ -82,6 +82,12 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/admin/users/<int:user_id>/active", "POST", frozenset({"admin"})),
     ("/admin/users/<int:user_id>/team", "POST", frozenset({"admin"})),
     ("/admin/import", "POST", frozenset({"admin"})),
+    ("/admin/users/<int:user_id>/password", "POST", frozenset({"admin"})),
+    ("/admin/members", "POST", frozenset({"admin"})),
+    ("/account", "GET", ALL),
+    ("/account/password", "POST", ALL),
+    ("/account/tokens", "POST", ALL),
+    ("/account/tokens/<int:token_id>/revoke", "POST", ALL),
 )
 PUBLIC = (("/login", "GET"), ("/login", "POST"), ("/logout", "POST"))
 # WebSocket routes (checked with an upgrade request from this site).
@@ -121,7 +127,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     found = make_exercise(engine)
     values = _records(engine, settings, found.id or 0)
     values.update(name=EXERCISE, user_id=str(victim.id), fmt="json", host="web", copy="1",
-                  session="0123456789abcdef", asset="xterm.js")
+                  session="0123456789abcdef", asset="xterm.js", token_id="999")
     values.update(number="1", hint="1", index="0")  # challenges (none imported: 404)
     app = create_app(settings, engine, secure_cookies=False, testing=True)
     clients: dict[str, FlaskClient] = {}

@@ -19,7 +19,15 @@ from range.state import save_deploying
 from records.recordings import recording_path
 from records.terminal_sessions import Target, close_session, open_session
 from scoring.tables import Exercise
-from tests.unit.webui.conftest import DMZ, EXERCISE, PASSWORD, USERS, dmz_breach, logged_in
+from tests.unit.webui.conftest import (
+    DMZ,
+    EXERCISE,
+    PASSWORD,
+    USERS,
+    dmz_breach,
+    enrol_default_teams,
+    logged_in,
+)
 from webui.accounts import create_user
 from webui.app import TerminalLimits, create_app
 from webui.terminal_slots import SessionSlots
@@ -39,6 +47,7 @@ UPGRADE = {
 def app(settings: Settings, engine: Engine, exercise: Exercise) -> Iterator[Flask]:
     for name, (role, team) in USERS.items():
         create_user(engine, name, PASSWORD, role, team=team)
+    enrol_default_teams(engine, EXERCISE)
     save_deploying(engine, make_plan(dmz_breach(), EXERCISE, copies=2), str(DMZ), "docker")
     yield create_app(
         settings,
