@@ -92,6 +92,10 @@ COMMANDS: dict[str, Entry] = {
         "demo_cmds", "Run FILE for real teams: deploy, provision, verify, and run the exercise."
     ),
     "cluster": Entry("cluster_cmds", "The Docker swarm behind `--backend swarm` ranges."),
+    "share": Entry(
+        "share_cmds",
+        "The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).",
+    ),
     "challenges": Entry(
         "challenge_cmds",
         "Jeopardy challenges in ctfcli's challenge.yml format, scored in an exercise.",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from range.config import Settings
@@ -49,3 +53,17 @@ def build(settings: Settings, engine: Engine) -> TaxiiWorld:
         tokens[name] = issue_token(engine, account, "taxii test")
     app = create_app(settings, engine, secure_cookies=False, testing=True)
     return TaxiiWorld(app, app.test_client(), tokens, engine)
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app on a real HTTP socket (a thread); its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()

@@ -3,18 +3,17 @@ collections, add objects, status, get objects paged, one object, manifest."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 import requests
+from sqlalchemy.engine import Engine
 from taxii2client.v21 import ApiRoot, Server, as_pages
-from werkzeug.serving import make_server
 
 from range.config import Settings
 from records.sharing.tlp import Tlp, marking_definition
 from tests.unit.sharing.sharing_world import EXERCISE, indicator, make_sharing_exercise
-from tests.unit.sharing.taxii_world import PASSWORD, TaxiiWorld, build
+from tests.unit.sharing.taxii_world import PASSWORD, TaxiiWorld, build, serving
 
 
 class Bearer(requests.auth.AuthBase):
@@ -27,16 +26,11 @@ class Bearer(requests.auth.AuthBase):
 
 
 @pytest.fixture
-def served(settings: Settings, engine: object) -> Iterator[tuple[str, TaxiiWorld]]:
-    make_sharing_exercise(engine)  # type: ignore[arg-type]
-    world = build(settings, engine)  # type: ignore[arg-type]
-    server = make_server("127.0.0.1", 0, world.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", world
-    server.shutdown()
-    thread.join(5)
-    server.server_close()
+def served(settings: Settings, engine: Engine) -> Iterator[tuple[str, TaxiiWorld]]:
+    make_sharing_exercise(engine)
+    world = build(settings, engine)
+    with serving(world.app) as base:
+        yield base, world
 
 
 def test_round_trip_with_taxii2_client(served: tuple[str, TaxiiWorld]) -> None:
