@@ -64,6 +64,10 @@ class TeamScore:
     total: float
     categories: dict[str, float]
     rank: int  # 1 = best; equal totals share a rank
+    # "host/service" (or "host:path" of an objective) -> the points its captures
+    # and checks earned or cost; they sum to attack + defense + availability
+    # less red-action points
+    services: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -317,14 +321,24 @@ def service_status(conn: Connection, exercise_id: int, tick: int) -> dict[str, d
     return status
 
 
-def rank(params: GameParams, totals: dict[str, dict[str, float]]) -> list[TeamScore]:
+def rank(
+    params: GameParams,
+    totals: dict[str, dict[str, float]],
+    services: dict[str, dict[str, float]] | None = None,
+) -> list[TeamScore]:
     scored = sorted(params.teams, key=lambda t: (-sum(totals[t.name].values()), t.name))
     result: list[TeamScore] = []
     for index, team in enumerate(scored):
         total = round(sum(totals[team.name].values()), 6)
         place = result[-1].rank if result and result[-1].total == total else index + 1
         categories = {cat: round(points, 6) for cat, points in totals[team.name].items()}
-        result.append(TeamScore(team.name, team.role, team.copy, total, categories, place))
+        per_service = {
+            label: round(points, 6)
+            for label, points in sorted((services or {}).get(team.name, {}).items())
+        }
+        result.append(
+            TeamScore(team.name, team.role, team.copy, total, categories, place, per_service)
+        )
     return result
 
 
@@ -389,7 +403,7 @@ def compute_scoreboard(
             acc = live
             history.append((view.last, {t: sum(c.values()) for t, c in acc.totals().items()}))
         services = service_status(conn, game.id, view.last)
-    teams = rank(game.params, acc.totals())
+    teams = rank(game.params, acc.totals(), acc.service_totals())
     return Scoreboard(game.exercise.name, view.last, view.frozen, name, teams, services, history)
 
 

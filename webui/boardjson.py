@@ -58,6 +58,7 @@ def board_payload(engine: Engine, exercise_name: str, viewer_role: str) -> dict[
                 "rank": t.rank,
                 "total": round(t.total, 2),
                 "categories": {k: round(v, 2) for k, v in sorted(t.categories.items())},
+                "service_points": {k: round(v, 2) for k, v in t.services.items()},
             }
             for t in board.teams
         ],

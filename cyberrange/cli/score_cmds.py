@@ -85,12 +85,15 @@ def scoreboard(
         click.echo(json.dumps(asdict(board)))
         return
     app.console.print(scoreboard_table(board))
-    for team, services in sorted(board.services.items()):
-        line = "  ".join(
-            f"{svc} [{'green' if st.upper() == 'OK' else 'red'}]{st}[/]"
-            for svc, st in sorted(services.items())
-        )
-        app.console.print(f"{team}: {line}")
+    points = {t.name: t.services for t in board.teams}
+    for team in sorted(set(board.services) | {t for t, s in points.items() if s}):
+        status, mine = board.services.get(team, {}), points.get(team, {})
+        cells = []
+        for svc in sorted(set(status) | set(mine)):
+            st = status.get(svc, "-")
+            cell = f"{svc} [{'green' if st.upper() == 'OK' else 'red'}]{st}[/]"
+            cells.append(f"{cell} {mine[svc]:.2f}" if svc in mine else cell)
+        app.console.print(f"{team}: {'  '.join(cells)}")
 
 
 def _explain(
@@ -103,12 +106,18 @@ def _explain(
         click.echo(json.dumps([asdict(ln) for ln in lines]))
         return
     table = Table(title=f"{team}: the facts behind the score")
-    for column in ("category", "fact", "tick", "points", "reason"):
+    for column in ("category", "service", "fact", "tick", "points", "reason"):
         table.add_column(column)
+    per_service: dict[str, float] = {}
     for ln in lines:
         fact = str(ln.fact_id) if ln.fact_id is not None else "-"
-        table.add_row(ln.category, fact, str(ln.tick), f"{ln.points:.3f}", ln.reason)
+        table.add_row(ln.category, ln.service or "-", fact, str(ln.tick), f"{ln.points:.3f}",
+                      ln.reason)  # fmt: skip
+        if ln.service is not None:
+            per_service[ln.service] = per_service.get(ln.service, 0.0) + ln.points
     app.console.print(table)
+    for service, points in sorted(per_service.items()):
+        app.console.print(f"{service}: {points:.3f}")
 
 
 @click.command()

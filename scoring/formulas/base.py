@@ -23,6 +23,7 @@ from scoring.tables import FactKind
 
 CATEGORIES = ("attack", "defense", "availability", "reports", "injects", "hints", "adjustments")
 NO_SCORE_ROLES = frozenset({"white"})  # roles that never appear on the board
+SNAPSHOT_VERSION = 2  # part of every formula key: older saved states are not loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ class GameParams:
         """Formula name plus a hash of the parameters that change scores."""
         blob = json.dumps(
             [
+                SNAPSHOT_VERSION,
                 sorted((t.name, t.role, t.copy) for t in self.teams),
                 self.flag_lifetime,
                 sorted(self.weights.items()),
@@ -127,6 +129,16 @@ class FactRow(NamedTuple):
     times: int = 1  # checks may arrive summed (see scoring.scoreboard.load_rows)
 
 
+def service_label(row: FactRow) -> str | None:
+    """The service (``host/service``) or objective (``host:path``) a capture or a
+    check is about, as the board labels it; None for every other fact."""
+    if row.host is None or row.kind not in (FactKind.CAPTURE, FactKind.CHECK):
+        return None
+    if row.kind is FactKind.CAPTURE and row.data.get("kind") == "objective":
+        return f"{row.host}:{row.service}"
+    return f"{row.host}/{row.service}"
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreLine:
     """One contribution to a team's category score, and the fact behind it."""
@@ -137,6 +149,7 @@ class ScoreLine:
     tick: int
     points: float
     reason: str
+    service: str | None = None  # host/service (or host:path) the points are for
 
 
 Totals = dict[str, dict[str, float]]
@@ -171,6 +184,10 @@ class Accumulator:
         self.first_bloods: set[str] = set()
         self.lines: list[ScoreLine] = []
         self.scored = {t.name for t in params.teams}
+        # team -> service label -> points added through add() (captures, checks)
+        self.by_service: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
 
     # -- feeding ---------------------------------------------------------------
     def apply_tick(self, tick: int, rows: Iterable[FactRow]) -> None:
@@ -191,8 +208,11 @@ class Accumulator:
     def add(self, team: str, category: str, points: float, row: FactRow, reason: str) -> None:
         points *= self.params.weight(category)
         self.sums[team][category] += points
+        label = service_label(row)
+        if label is not None:
+            self.by_service[team][label] += points
         if self.record:
-            self.lines.append(ScoreLine(team, category, row.id, row.tick, points, reason))
+            self.lines.append(ScoreLine(team, category, row.id, row.tick, points, reason, label))
 
     def _first_blood(self, row: FactRow) -> None:
         bonus = self.params.first_blood
@@ -217,6 +237,10 @@ class Accumulator:
     def extra_lines(self) -> list[ScoreLine]:
         return []
 
+    def extra_service_totals(self) -> Totals:
+        """Per team and service label: points the formula adds beside :meth:`add`."""
+        return {}
+
     # -- results ---------------------------------------------------------------
     def totals(self) -> Totals:
         """Points per scored team and category (every category present)."""
@@ -226,6 +250,18 @@ class Accumulator:
                 if team in result:
                     for cat, points in cats.items():
                         result[team][cat] = result[team].get(cat, 0.0) + points
+        return result
+
+    def service_totals(self) -> Totals:
+        """Points per scored team and service (or objective) label: the part of the
+        total that captures and checks of that service earned or cost."""
+        result: Totals = {team: {} for team in self.scored}
+        for source in (self.by_service, self.extra_service_totals()):
+            for team, services in source.items():
+                if team in result:
+                    mine = result[team]
+                    for label, points in services.items():
+                        mine[label] = mine.get(label, 0.0) + points
         return result
 
     def all_lines(self) -> list[ScoreLine]:
@@ -239,10 +275,13 @@ class Accumulator:
             "tick": self.tick,
             "sums": {team: dict(cats) for team, cats in self.sums.items()},
             "first_bloods": sorted(self.first_bloods),
+            "by_service": {team: dict(s) for team, s in self.by_service.items()},
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
         self.tick = int(state["tick"])
         for team, cats in state["sums"].items():
             self.sums[team].update(cats)
+        for team, services in state["by_service"].items():
+            self.by_service[team].update(services)
         self.first_bloods = set(state["first_bloods"])

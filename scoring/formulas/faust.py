@@ -20,7 +20,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from scoring.formulas.base import Accumulator, FactRow, GameParams, ScoreLine, Totals
+from scoring.formulas.base import (
+    Accumulator,
+    FactRow,
+    GameParams,
+    ScoreLine,
+    Totals,
+    service_label,
+)
 
 DEFENSE_EXPONENT = 0.75
 # CHECK_FAILED is the checker's fault, not the team's: the team keeps the tick's point.
@@ -36,9 +43,12 @@ class FaustFormula(Accumulator):
 
     def __init__(self, params: GameParams, record: bool = False) -> None:
         super().__init__(params, record)
-        # live flag key -> [owner, expires at tick (None: never), [attackers]]
+        # live flag key -> [owner, expires at tick (None: never), [attackers], service label]
         self.live: dict[str, list[Any]] = {}
         self.settled: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
+        self.settled_services: defaultdict[str, defaultdict[str, float]] = defaultdict(
             lambda: defaultdict(float)
         )
         # record mode: every capture of every flag, for the explain lines
@@ -56,7 +66,7 @@ class FaustFormula(Accumulator):
                 expires = int(row.data.get("flag_tick", 0)) + self.params.flag_lifetime
                 if self.next_expiry is None or expires < self.next_expiry:
                     self.next_expiry = expires
-            entry = self.live[key] = [row.target, expires, []]
+            entry = self.live[key] = [row.target, expires, [], service_label(row)]
         entry[2].append(row.team)
         if self.record:
             self.history[key].append(row)
@@ -71,29 +81,44 @@ class FaustFormula(Accumulator):
         # A flag is final once it can no longer be submitted at the next tick.
         if self.next_expiry is None or self.next_expiry > tick + 1:
             return
-        done = [k for k, (_, exp, _) in self.live.items() if exp is not None and exp <= tick + 1]
+        done = [k for k, v in self.live.items() if v[1] is not None and v[1] <= tick + 1]
         for key in done:
-            owner, _, attackers = self.live.pop(key)
-            self._score(self.settled, owner, attackers)
-        pending = [exp for _, exp, _ in self.live.values() if exp is not None]
+            owner, _, attackers, label = self.live.pop(key)
+            self._score(self.settled, owner, attackers, label, self.settled_services)
+        pending = [entry[1] for entry in self.live.values() if entry[1] is not None]
         self.next_expiry = min(pending) if pending else None
 
-    def _score(self, into: Any, owner: str | None, attackers: list[str]) -> None:
+    def _score(
+        self, into: Any, owner: str | None, attackers: list[str], label: str, services: Any
+    ) -> None:
         n = len(attackers)
-        w_attack, w_defense = self.w_attack, self.w_defense
+        gain, loss = (1.0 + 1.0 / n) * self.w_attack, n**DEFENSE_EXPONENT * self.w_defense
         for attacker in attackers:
-            into[attacker]["attack"] += (1.0 + 1.0 / n) * w_attack
+            into[attacker]["attack"] += gain
+            services[attacker][label] += gain
         if owner is not None:
-            into[owner]["defense"] -= n**DEFENSE_EXPONENT * w_defense
+            into[owner]["defense"] -= loss
+            services[owner][label] -= loss
 
     def extra_totals(self) -> Totals:
         live: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
         for team, cats in self.settled.items():
             for cat, points in cats.items():
                 live[team][cat] += points
-        for owner, _, attackers in self.live.values():
-            self._score(live, owner, attackers)
+        ignored: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for owner, _, attackers, label in self.live.values():
+            self._score(live, owner, attackers, label, ignored)
         return {team: dict(cats) for team, cats in live.items()}
+
+    def extra_service_totals(self) -> Totals:
+        live: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for team, services in self.settled_services.items():
+            for label, points in services.items():
+                live[team][label] += points
+        ignored: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for owner, _, attackers, label in self.live.values():
+            self._score(ignored, owner, attackers, label, live)
+        return {team: dict(services) for team, services in live.items()}
 
     def extra_lines(self) -> list[ScoreLine]:
         lines: list[ScoreLine] = []
@@ -110,6 +135,7 @@ class FaustFormula(Accumulator):
                         row.tick,
                         points,
                         f"captured {key} (1 + 1/{n})",
+                        service_label(row),
                     )
                 )
             last = rows[-1]
@@ -123,6 +149,7 @@ class FaustFormula(Accumulator):
                         last.tick,
                         points,
                         f"lost {key} to {n} team(s) (-{n}^0.75)",
+                        service_label(last),
                     )
                 )
         return lines
@@ -130,14 +157,17 @@ class FaustFormula(Accumulator):
     def state(self) -> dict[str, Any]:
         state = super().state()
         # copies: states are kept (snapshots) while this accumulator moves on
-        state["live"] = {key: [v[0], v[1], list(v[2])] for key, v in self.live.items()}
+        state["live"] = {key: [v[0], v[1], list(v[2]), v[3]] for key, v in self.live.items()}
         state["settled"] = {team: dict(cats) for team, cats in self.settled.items()}
+        state["settled_services"] = {t: dict(s) for t, s in self.settled_services.items()}
         return state
 
     def load_state(self, state: Mapping[str, Any]) -> None:
         super().load_state(state)
-        self.live = {key: [v[0], v[1], list(v[2])] for key, v in state["live"].items()}
-        pending = [exp for _, exp, _ in self.live.values() if exp is not None]
+        self.live = {key: [v[0], v[1], list(v[2]), v[3]] for key, v in state["live"].items()}
+        pending = [entry[1] for entry in self.live.values() if entry[1] is not None]
         self.next_expiry = min(pending) if pending else None
         for team, cats in state["settled"].items():
             self.settled[team].update(cats)
+        for team, services in state["settled_services"].items():
+            self.settled_services[team].update(services)

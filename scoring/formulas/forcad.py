@@ -46,6 +46,8 @@ class ForcadFormula(Accumulator):
         # team -> service label -> [gains, losses, checks, passed]
         self.cells: defaultdict[str, dict[str, list[float]]] = defaultdict(dict)
         self.passed_checks: defaultdict[tuple[str, str], list[FactRow]] = defaultdict(list)
+        # ForcAD shows a defended service with no checks yet as 0 (its SLA is 0/0 → 0)
+        self.defenders = frozenset(t.name for t in params.teams if t.copy)
 
     def cell(self, team: str, service: str) -> list[float]:
         found = self.cells[team].get(service)
@@ -86,6 +88,7 @@ class ForcadFormula(Accumulator):
                     row.tick,
                     gain,
                     f"captured {service} flag of {row.target}",
+                    service,
                 )
             )
             self.lines.append(
@@ -96,6 +99,7 @@ class ForcadFormula(Accumulator):
                     row.tick,
                     loss,
                     f"{service} flag captured by {row.team}",
+                    service,
                 )
             )
 
@@ -110,6 +114,15 @@ class ForcadFormula(Accumulator):
             if self.record:
                 self.passed_checks[(row.team, service)].append(row)
 
+    def service_score(self, team: str, gains: float, losses: float, checks: float,
+                      passed: float) -> float:  # fmt: skip
+        """ForcAD's shown score of one service: score * SLA. A team that defends
+        the service and has no checks on it yet has SLA 0, as in ForcAD; a team
+        that only attacks (no copy) keeps its gains (ForcAD has no such team)."""
+        if checks:
+            return (self.default + gains + losses) * passed / checks
+        return 0.0 if team in self.defenders else gains + losses
+
     def extra_totals(self) -> Totals:
         result: dict[str, dict[str, float]] = {}
         for team, services in self.cells.items():
@@ -117,10 +130,17 @@ class ForcadFormula(Accumulator):
             for gains, losses, checks, passed in services.values():
                 cats["attack"] += gains
                 cats["defense"] += losses
-                if checks:
-                    score = self.default + gains + losses
-                    cats["availability"] += score * passed / checks - gains - losses
+                shown = self.service_score(team, gains, losses, checks, passed)
+                cats["availability"] += shown - gains - losses
         return result
+
+    def extra_service_totals(self) -> Totals:
+        return {
+            team: {
+                label: self.service_score(team, *values) for label, values in services.items()
+            }
+            for team, services in self.cells.items()
+        }
 
     def extra_lines(self) -> list[ScoreLine]:
         lines: list[ScoreLine] = []
@@ -128,6 +148,10 @@ class ForcadFormula(Accumulator):
             for service, (gains, losses, checks, _) in services.items():
                 if checks:
                     lines.extend(self._sla_lines(team, service, gains + losses, int(checks)))
+                elif team in self.defenders and gains + losses:
+                    reason = f"{service}: no checks yet, SLA 0 (as ForcAD shows it)"
+                    lines.append(ScoreLine(team, "availability", None, self.tick,
+                                           -(gains + losses), reason, service))  # fmt: skip
         return lines
 
     def _sla_lines(self, team: str, service: str, moved: float, checks: int) -> list[ScoreLine]:
@@ -140,12 +164,13 @@ class ForcadFormula(Accumulator):
                 row.tick,
                 share,
                 f"{service} check {row.outcome}: service score / {checks} checks",
+                service,
             )
             for row in self.passed_checks[(team, service)]
         ]
         if moved:
             reason = f"{service}: gains and losses already counted in attack/defense"
-            lines.append(ScoreLine(team, "availability", None, self.tick, -moved, reason))
+            lines.append(ScoreLine(team, "availability", None, self.tick, -moved, reason, service))
         return lines
 
     def state(self) -> dict[str, Any]:

@@ -63,12 +63,21 @@ def test_submit_scoreboard_rescore(db: Engine, make_exercise: MakeExercise) -> N
     red = next(t for t in board["teams"] if t["name"] == "red")
     assert red["categories"]["attack"] == pytest.approx(2 + 5)  # 1 + 1/1, first blood 5
     assert board["services"] == {"blue-1": {"web/shop": "OK"}}
+    # points per service: red's capture of blue-1's shop flag (2 + first blood 5);
+    # blue-1's shop: one ok check (sqrt(4 teams) = 2) less the flag lost to one team (1)
+    assert red["services"] == {"web/shop": pytest.approx(7.0)}
+    blue = next(t for t in board["teams"] if t["name"] == "blue-1")
+    assert blue["services"] == {"web/shop": pytest.approx(1.0)}
     code, out = run(db, "scoreboard", exercise.name)
-    assert code == 0 and "red" in out and "web/shop" in out
+    assert code == 0 and "red" in out and "web/shop" in out and "7.00" in out
 
     code, out = run(db, "scoreboard", exercise.name, "--explain", "red", "--json")
     assert code == 0
-    assert sum(line["points"] for line in json.loads(out)) == pytest.approx(red["total"])
+    lines = json.loads(out)
+    assert sum(line["points"] for line in lines) == pytest.approx(red["total"])
+    assert {line["service"] for line in lines} == {"web/shop"}
+    code, out = run(db, "scoreboard", exercise.name, "--explain", "blue-1")
+    assert code == 0 and "web/shop: 1.000" in out
 
     code, out = run(db, "rescore", exercise.name, "--formula", "points", "--json")
     assert code == 0, out

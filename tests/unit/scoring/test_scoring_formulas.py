@@ -202,9 +202,10 @@ def test_state_round_trip_equals_full_run(name: str) -> None:
     resumed.load_state(json.loads(text))
     for tick in range(2, 5):
         resumed.apply_tick(tick, FACTS.get(tick, []))
-    full = run(name, game).totals()
+    full = run(name, game)
     for team, cats in resumed.totals().items():
-        assert cats == pytest.approx(full[team])
+        assert cats == pytest.approx(full.totals()[team])
+        assert resumed.service_totals()[team] == pytest.approx(full.service_totals()[team])
 
 
 def test_white_team_never_scored_and_unknown_formula_refused() -> None:
@@ -230,3 +231,38 @@ def test_check_failed_is_never_blamed_on_the_team(name: str) -> None:
         assert failed == pytest.approx(availability(["ok", "ok"]))
     else:
         assert failed == pytest.approx(availability(["ok", "ok", "ok"]))
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_service_points_add_up_to_the_service_categories(name: str) -> None:
+    """Per team, the points per service sum to attack + defense + availability
+    (no red actions here: every point of those categories is a capture or a check)."""
+    acc = run(name, params(first_blood=2), record=True)
+    totals, services = acc.totals(), acc.service_totals()
+    for team, cats in totals.items():
+        played = cats["attack"] + cats["defense"] + cats["availability"]
+        assert sum(services[team].values()) == pytest.approx(played), team
+        for label, points in services[team].items():  # explain lines carry the service
+            lines = [ln for ln in acc.all_lines() if ln.team == team and ln.service == label]
+            assert sum(ln.points for ln in lines) == pytest.approx(points), (team, label)
+
+
+def test_faust_points_per_service_hand_computed() -> None:
+    services = run("faust", params()).service_totals()
+    assert services["red"] == pytest.approx({"web/shop": 1.5, "web/api": 2.0})
+    assert services["purple"] == pytest.approx({"web/shop": 1.5})
+    # blue-1: lost A (-1.681793) and its shop checks earned (1 + 0.5) * 2 = 3
+    assert services["blue-1"] == pytest.approx({"web/shop": 3.0 - 1.681793}, abs=1e-6)
+    assert services["blue-2"] == pytest.approx({"web/shop": 2.0, "web/api": -1.0})
+
+
+def test_forcad_shows_zero_for_a_defended_service_without_checks() -> None:
+    """As ForcAD: score x SLA with no checks is 0, whatever was captured from it."""
+    acc = new_accumulator("forcad", params())
+    acc.apply_tick(1, [capture(1, 1, "red", "blue-2", 1), check(2, 1, "blue-1", "ok")])
+    totals, services = acc.totals(), acc.service_totals()
+    assert services["blue-2"] == {"web/api": 0.0}
+    assert sum(totals["blue-2"].values()) == pytest.approx(0.0)
+    assert totals["blue-2"]["defense"] < 0  # the loss is still shown as defense
+    assert services["blue-1"] == pytest.approx({"web/shop": 2500.0})
+    assert services["red"]["web/api"] == pytest.approx(79.056942, abs=1e-5)  # attack only
