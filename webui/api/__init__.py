@@ -21,7 +21,6 @@ ROUTE_MODULES = (
     "webui.api.staff",
     "webui.api.challenges",
     "webui.api.access",
-    "webui.api.messages",
 )
 
 
