@@ -26,7 +26,13 @@ from sqlalchemy.engine import Engine
 from cyberrange.compose import Deployment, deploy, teardown
 from cyberrange.defender import ScriptedDefender
 from cyberrange.drill_display import DrillDisplay
-from cyberrange.drill_web import ApiSubmitter, WebServer, demo_accounts, team_token
+from cyberrange.drill_web import (
+    ApiSubmitter,
+    WebServer,
+    demo_accounts,
+    register_participants,
+    team_token,
+)
 from cyberrange.participant_access import HandedOut, exercise_members, hand_out
 from range import lifecycle
 from range.backends import get_backend
@@ -175,6 +181,7 @@ class Drill:
         teams = _teams(self.engine, name)
         credentials = self.options.output / name / "credentials.txt"
         demo_accounts(self.engine, teams, credentials)
+        register_participants(self.engine, name, teams, ACTOR)
         server.start(self.settings.logs_dir / f"{name}-web.log")
         self.display.note(f"web UI on {server.url} (accounts in {credentials})")
 

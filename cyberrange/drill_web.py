@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from range.config import Settings
 from range.errors import CyberrangeError
+from records import participants
 from webui.accounts import UserRole, create_user, find_user, issue_token
 
 
@@ -51,6 +52,18 @@ def demo_accounts(engine: Engine, teams: dict[str, str], path: Path) -> list[Acc
             for account in created:
                 handle.write(f"{account.username}\t{account.role}\t{account.password}\n")
     return created
+
+
+def register_participants(engine: Engine, exercise: str, teams: dict[str, str],
+                          actor: str) -> None:
+    """Each demo account is also the exercise's participant in its team and role, so
+    the demo's training records and xAPI statements have someone to be about."""
+    people = [("trainer", "white", "white"), ("auditor", "auditors", "auditor")]
+    people += [(team, team, role) for team, role in sorted(teams.items())
+               if role in (UserRole.RED, UserRole.BLUE)]
+    for username, team, role in people:
+        participants.add_participant(engine, username, f"Demo {role} ({team})", actor=actor)
+        participants.assign(engine, exercise, username, team, str(role), actor=actor)
 
 
 def team_token(engine: Engine, username: str) -> str:

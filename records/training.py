@@ -6,6 +6,8 @@ becomes xAPI statements. Nothing here is stored: the ledger is the truth.
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +24,10 @@ from records.scores import ScoreView, load_scores
 from records.tables import EvidenceFile, IncidentReport, Participant, ParticipantTeam
 from scoring.tables import Exercise, Fact, FactKind
 
-DEFAULT_HOME_PAGE = "http://localhost:8000"
+
+def default_home_page() -> str:
+    """The system participants' accounts live on: CYBERRANGE_PUBLIC_URL, else this host."""
+    return os.environ.get("CYBERRANGE_PUBLIC_URL") or f"https://{socket.getfqdn()}/"
 
 
 @dataclass
@@ -70,9 +75,10 @@ def team_success(role: str, team: str, facts: list[Fact]) -> bool | None:
     return None
 
 
-def training_records(engine: Engine, exercise_name: str, home_page: str = DEFAULT_HOME_PAGE,
+def training_records(engine: Engine, exercise_name: str, home_page: str | None = None,
                      scores: ScoreView | None = None) -> list[TrainingRecord]:
     scores = scores or load_scores(engine, exercise_name)
+    home_page = home_page or default_home_page()
     with Session(engine) as session:
         exercise = get_exercise(session, exercise_name)
         ex_id = exercise_id(exercise)
@@ -112,33 +118,42 @@ class _Context:
                       if _actor_name(f.uploaded_by) == person.username],
         )
 
+    @property
+    def scope(self) -> str:
+        """This run of the exercise: its name and creation time (names can be reused)."""
+        created = self.exercise.created_at
+        return f"{self.exercise.name}@{created.replace(tzinfo=None).isoformat()}"
+
     def statements(self, person: Participant, link: ParticipantTeam, score: float,
                    success: bool | None, duration: float) -> list[dict[str, Any]]:
         actor = xapi.agent(person.username, person.display_name, self.home_page)
-        name = self.exercise.name
+        name, scope = self.exercise.name, self.scope
         exercise = xapi.activity(xapi.activity_id("exercise", name), self.exercise.scenario.get(
             "title", name))
+        scenario = xapi.activity(xapi.activity_id("scenario", self.exercise.scenario.get(
+            "name", name)), f"Scenario {self.exercise.scenario.get('name', name)}")
         role = work_role(link.role)
-        context = {"platform": "cyberrange", "extensions": {
-            "urn:cyberrange:xapi:ext:team": link.team_name,
-            "urn:cyberrange:xapi:ext:role": link.role,
-            "urn:cyberrange:xapi:ext:nice-work-role": role.legacy if role else None}}
+        extensions = {"urn:cyberrange:xapi:ext:team": link.team_name,
+                      "urn:cyberrange:xapi:ext:role": link.role}
+        if role:
+            extensions["urn:cyberrange:xapi:ext:nice-work-role"] = role.legacy
+        context: dict[str, Any] = {
+            "registration": xapi.registration(scope), "platform": "cyberrange",
+            "contextActivities": {"grouping": [scenario]}, "extensions": extensions}
+        inside = {**context, "contextActivities": {"parent": [exercise], "grouping": [scenario]}}
         start = self.exercise.started_at or self.exercise.created_at
-        out = [xapi.statement(f"{name}:{person.username}:attempted", actor, "attempted",
+        out = [xapi.statement(f"{scope}:{person.username}:attempted", actor, "attempted",
                               exercise, start, context=context)]
-        out += self._actions(person.username, actor, context)
+        out += self._actions(person.username, actor, inside)
         end = start + timedelta(seconds=duration)
+        totals = [t.total for t in self.scores.teams] or [0.0]
         result: dict[str, Any] = {"completion": True, "duration": xapi.iso_duration(duration),
-                                  "score": {"raw": score}}
-        best = self.scores.best()
-        if best > 0:
-            result["score"].update({"min": 0, "max": best,
-                                    "scaled": max(-1.0, min(1.0, score / best))})
-        out.append(xapi.statement(f"{name}:{person.username}:completed", actor, "completed",
+                                  "score": xapi.score(score, min(totals), max(totals))}
+        out.append(xapi.statement(f"{scope}:{person.username}:completed", actor, "completed",
                                   exercise, end, result, context))
         if success is not None:
             verb = "passed" if success else "failed"
-            out.append(xapi.statement(f"{name}:{person.username}:{verb}", actor, verb, exercise,
+            out.append(xapi.statement(f"{scope}:{person.username}:{verb}", actor, verb, exercise,
                                       end, {"success": success}, context))
         return out
 
@@ -153,14 +168,14 @@ class _Context:
             obj = xapi.activity(xapi.activity_id("exercise", name, fact.kind, target),
                                 f"{fact.kind} {target}", xapi.INTERACTION)
             ok = (fact.outcome or "").lower() in SUCCESS_OUTCOMES | {"accepted"}
-            out.append(xapi.statement(f"{name}:fact:{fact.id}", actor, verb, obj,
+            out.append(xapi.statement(f"{self.scope}:fact:{fact.id}", actor, verb, obj,
                                       fact.created_at, {"success": ok,
                                                         "response": fact.outcome or ""}, context))
         for report in self.reports:
             if _actor_name(report.reporter) == username:
                 obj = xapi.activity(xapi.activity_id("exercise", name, "incident", report.uid),
                                     report.title, xapi.INTERACTION)
-                out.append(xapi.statement(f"{name}:incident:{report.uid}", actor, "reported",
+                out.append(xapi.statement(f"{self.scope}:incident:{report.uid}", actor, "reported",
                                           obj, report.created_at, context=context))
         return out
 

@@ -40,6 +40,20 @@ def iso_duration(seconds: float) -> str:
     return f"PT{hours}H{minutes}M{secs}S"
 
 
+def score(raw: float, lowest: float, highest: float) -> dict[str, float]:
+    """An xAPI score: min <= raw <= max and -1 <= scaled <= 1 (totals may be negative)."""
+    low, high = min(0.0, lowest, raw), max(0.0, highest, raw)
+    if high == low:
+        return {"raw": raw}
+    return {"raw": raw, "min": low, "max": high,
+            "scaled": round(raw / max(high, -low), 4)}
+
+
+def registration(scope: str) -> str:
+    """The registration (one attempt: one run of one exercise) as a UUID."""
+    return str(uuid.uuid5(_NAMESPACE, f"registration:{scope}"))
+
+
 def statement(key: str, actor: dict[str, Any], verb: str, obj: dict[str, Any],
               timestamp: datetime, result: dict[str, Any] | None = None,
               context: dict[str, Any] | None = None) -> dict[str, Any]:

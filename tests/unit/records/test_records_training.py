@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from records_fixtures import EXERCISE, add_fact, sqli
 from sqlalchemy.engine import Engine
+from xapi_rules import violations
 
 from range.errors import NotFoundError, RecordError
 from records import participants
@@ -11,6 +12,7 @@ from records.scores import ScoreView, TeamLine
 from records.training import training_records
 from scoring.tables import FactKind
 
+HOME = "https://range.example.org/"
 SCORES = ScoreView([TeamLine("red", "red", 20.0, 1), TeamLine("blue-1", "blue", 10.0, 2),
                     TeamLine("blue-2", "blue", -4.0, 3)], [])
 
@@ -55,7 +57,7 @@ def test_training_records(engine: Engine, exercise: str) -> None:
              outcome="accepted", actor="web:rita", data={})
     add_fact(engine, EXERCISE, tick=3, kind=FactKind.REPORT_MATCH, team="blue-1",
              actor="web:bea", data={"action_id": action.id})
-    records = {r.username: r for r in training_records(engine, exercise, scores=SCORES)}
+    records = {r.username: r for r in training_records(engine, exercise, HOME, scores=SCORES)}
     rita, bea, bob, ada = records["rita"], records["bea"], records["bob"], records["ada"]
     assert (rita.score, rita.success, rita.role) == (20.0, True, "red")
     assert bea.success is True  # detected an attack, lost no objective
@@ -66,8 +68,70 @@ def test_training_records(engine: Engine, exercise: str) -> None:
     assert verbs == ["attempted", "attempted", "answered", "completed", "passed"]
     assert [s["verb"]["display"]["en-US"] for s in bob.statements][-1] == "failed"
     completed = rita.statements[-2]
-    assert completed["result"]["score"] == {"raw": 20.0, "min": 0, "max": 20.0, "scaled": 1.0}
+    assert completed["result"]["score"] == {"raw": 20.0, "min": -4.0, "max": 20.0, "scaled": 1.0}
     assert completed["result"]["duration"] == "PT0H2M0S"
-    assert completed["actor"]["account"] == {"homePage": "http://localhost:8000", "name": "rita"}
-    again = {r.username: r for r in training_records(engine, exercise, scores=SCORES)}
+    assert completed["actor"]["account"] == {"homePage": HOME, "name": "rita"}
+    again = {r.username: r for r in training_records(engine, exercise, HOME, scores=SCORES)}
     assert [s["id"] for s in again["rita"].statements] == [s["id"] for s in rita.statements]
+
+
+def test_every_statement_follows_the_xapi_rules(engine: Engine, exercise: str) -> None:
+    _people(engine)
+    sqli(engine, "blue-1", 2)
+    records = training_records(engine, exercise, HOME, scores=SCORES)
+    statements = [s for r in records for s in r.statements]
+    assert statements and {tuple(violations(s)) for s in statements} == {()}
+    bob = next(r for r in records if r.username == "bob").statements
+    assert bob[-2]["result"]["score"] == {"raw": -4.0, "min": -4.0, "max": 20.0, "scaled": -0.2}
+    action = next(s for r in records for s in r.statements
+                  if s["object"]["id"].startswith("urn:cyberrange:exercise:rec-dmz:"))
+    assert action["context"]["contextActivities"]["parent"][0]["id"] == \
+        "urn:cyberrange:exercise:rec-dmz"
+
+
+def test_the_rules_catch_what_an_lrs_refuses() -> None:
+    good = {"id": "5d4f2b0e-8a59-4c1b-9a4e-2b9f7c1d0e11",
+            "actor": {"objectType": "Agent", "account": {"homePage": HOME, "name": "x"}},
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+            "object": {"id": "urn:cyberrange:exercise:x"}, "timestamp": "2026-01-01T00:00:00+00:00",
+            "result": {"score": {"raw": 1, "min": 0, "max": 2, "scaled": 0.5},
+                       "duration": "PT1H2M3S"}}
+    assert violations(good) == []
+    bad_score = {**good, "result": {"score": {"raw": -3, "min": 0, "max": 2}}}
+    assert violations(bad_score) == ["score.raw outside [min, max]"]
+    assert violations({**good, "id": "fact-7"}) == ["id is not a UUID"]
+    assert violations({**good, "timestamp": "2026-01-01T00:00:00"}) == [
+        "timestamp has no time zone"]
+    assert violations({**good, "actor": {"name": "x"}}) == [
+        "actor needs exactly one inverse functional identifier, has []"]
+
+
+def test_statement_ids_differ_between_runs_of_one_name(engine: Engine, exercise: str) -> None:
+    from sqlmodel import Session, select
+
+    from scoring.tables import Exercise
+
+    _people(engine)
+    first = [s["id"] for r in training_records(engine, exercise, HOME, scores=SCORES)
+             for s in r.statements]
+    with Session(engine) as session:
+        row = session.exec(select(Exercise).where(Exercise.name == exercise)).one()
+        row.created_at = row.created_at.replace(year=row.created_at.year + 1)
+        session.add(row)
+        session.commit()
+    second = [s["id"] for r in training_records(engine, exercise, HOME, scores=SCORES)
+              for s in r.statements]
+    assert not set(first) & set(second)
+
+
+def test_demo_registers_one_participant_per_role_and_team(engine: Engine, exercise: str) -> None:
+    from cyberrange.drill_web import register_participants
+
+    teams = {"red": "red", "blue-1": "blue", "blue-2": "blue", "white": "white"}
+    register_participants(engine, exercise, teams, "drill")
+    register_participants(engine, exercise, teams, "drill")  # a second run changes nothing
+    records = training_records(engine, exercise, HOME, scores=SCORES)
+    assert sorted((r.username, r.team, r.role) for r in records) == [
+        ("auditor", "auditors", "auditor"), ("blue-1", "blue-1", "blue"),
+        ("blue-2", "blue-2", "blue"), ("red", "red", "red"), ("trainer", "white", "white")]
+    assert all(r.statements and r.work_role for r in records)
