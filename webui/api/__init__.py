@@ -21,6 +21,7 @@ ROUTE_MODULES = (
     "webui.api.staff",
     "webui.api.challenges",
     "webui.api.access",
+    "webui.api.messages",
 )
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from werkzeug.test import TestResponse
 
+from records.coordination.parties import Actor
+from records.coordination.threads import Draft, open_thread
 from records.evidence import EvidenceStore
 from records.findings import create_finding
 from records.incidents import IncidentInput, file_incident
@@ -76,6 +78,16 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/challenges/board", "GET", ALL),
     (f"{X}/challenges/ctftime.json", "GET", ALL),
     (f"{X}/challenges/scoreboard.csv", "GET", READERS),
+    (f"{X}/threads", "GET", ALL),
+    (f"{X}/threads", "POST", STAFF | {"red", "blue"}),
+    (f"{X}/threads/<uid>", "GET", ALL),
+    (f"{X}/threads/<uid>/messages", "POST", STAFF | {"red", "blue"}),
+    (f"{X}/threads/<uid>/attachments/<int:evidence_id>", "GET", ALL),
+    (f"{X}/requests", "GET", READERS),
+    (f"{X}/requests/<uid>/grade", "POST", STAFF),
+    (f"{X}/sitreps", "GET", ALL),
+    (f"{X}/sitreps", "POST", frozenset({"blue"})),
+    (f"{X}/sitreps/<uid>/grade", "POST", STAFF),
 )
 PUBLIC = ((f"{API}/openapi.json", "GET"),)
 # Query strings that make a request of an allowed role meaningful.
@@ -109,12 +121,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Iter
         incident_id=report.id,
     )
     finding = create_finding(world.engine, EXERCISE, "trainer", "red", "Weak password")
+    thread = open_thread(world.engine, EvidenceStore.for_data_dir(world.settings.data_dir),
+                         EXERCISE, Actor("blue1", team="blue-1"),
+                         Draft("matrix", "hello", ["white-cell"]))
     victim = find_user(world.engine, "blue2")
     assert victim is not None
     values = {"ex": EXERCISE, "incident_id": str(report.id), "evidence_id": str(evidence.id),
               "finding_id": str(finding.id), "user_id": str(victim.id), "fmt": "json",
               "token_id": "999", "username": "nobody", "number": "1", "hint": "1",
-              "index": "0"}
+              "index": "0", "uid": thread.uid}
     yield Matrix(world, values)
     world.engine.dispose()
 
