@@ -28,10 +28,8 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
-        # Table modules register on SQLModel.metadata when imported; import them
-        # all here so every command sees the whole schema.
-        from cyberrange.tables import import_all_tables
-        from range.db import open_engine
+        # Every table module is imported and the schema upgraded to this release
+        # (cyberrange.schema: migrations run on start).
+        from cyberrange.schema import open_database
 
-        import_all_tables()
-        return open_engine(self.settings)
+        return open_database(self.settings)

@@ -96,6 +96,7 @@ COMMANDS: dict[str, Entry] = {
         "share_cmds",
         "The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).",
     ),
+    "db": Entry("db_cmds", "The database schema: upgrade it to this release, show its revision."),
     "challenges": Entry(
         "challenge_cmds",
         "Jeopardy challenges in ctfcli's challenge.yml format, scored in an exercise.",

@@ -139,3 +139,14 @@ def test_help_of_every_command(installed: Path, outside: dict[str, str], tmp_pat
     } <= set(listed), listed
     top = run([str(installed / "cyberrange"), "--help"], cwd=tmp_path, env=outside)
     assert "validate" in top.stdout
+
+
+def test_database_is_created_by_the_installed_migrations(
+    installed: Path, outside: dict[str, str], tmp_path: Path
+) -> None:
+    cyberrange = str(installed / "cyberrange")
+    created = run([cyberrange, "db", "upgrade"], cwd=tmp_path, env=outside).stdout
+    assert created.startswith("created a new database at revision"), created
+    shown = run([cyberrange, "db", "current"], cwd=tmp_path, env=outside).stdout.splitlines()
+    assert shown[0].removeprefix("database: ") == shown[1].removeprefix("this release: ")
+    assert (tmp_path / "data" / "cyberrange.db").is_file()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the whole schema (every package's tables); see cyberrange/schema.py."""

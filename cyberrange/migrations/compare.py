@@ -1,0 +1,41 @@
+"""How a database column's type is compared with its model's (autogenerate and the head test).
+
+Enums need their own rule. SQLite stores an Enum as a plain VARCHAR without a
+constraint and enforces no length, so there is nothing to migrate when values
+are added. PostgreSQL stores a named ENUM type whose values Alembic does not
+compare; they are compared here, in order, so a value added to a model without
+``add_enum_values`` in a migration shows up as a difference.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+
+def compare_type(
+    context: Any, inspected: Any, metadata: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
+    """True: differs; False: same; None: Alembic's own comparison decides."""
+    if not isinstance(metadata_type, sa.Enum):
+        return None
+    if context.dialect.name == "sqlite":
+        return not isinstance(inspected_type, sa.String)
+    if isinstance(inspected_type, sa.Enum):
+        return list(inspected_type.enums) != list(metadata_type.enums)
+    return None
+
+
+def add_enum_values(type_name: str, values: list[str]) -> None:
+    """Add the enum's missing ``values`` (all of them, in model order) on PostgreSQL.
+
+    Each new value goes right after its predecessor, so the type's order stays
+    the model's. Nothing to do on SQLite (see the module docstring).
+    """
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for previous, value in pairwise(values):
+        op.execute(f"ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{value}' AFTER '{previous}'")
