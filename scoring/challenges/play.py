@@ -38,9 +38,10 @@ from scoring.challenges.spec import ChallengeSpec, FlagSpec, HintSpec
 from scoring.challenges.store import StoredChallenge
 from scoring.challenges.tables import CompetitionRules
 from scoring.ledger import FACT_TABLE, current_tick, fact_row, insert_rows
-from scoring.tables import ExerciseState, FactKind
+from scoring.tables import Exercise, ExerciseState, FactKind
 
 MAX_ANSWER = 1000
+EXERCISE = Exercise.__table__  # type: ignore[attr-defined]
 AuditItem = tuple[str, str, dict[str, Any]]
 
 
@@ -56,13 +57,21 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Move:
-    """Who does what: the exercise, its state, the team and the account."""
+    """Who does what: the exercise, the team and the account."""
 
     exercise_id: int
     exercise_name: str
-    state: ExerciseState
     team: str
     actor: str  # the account (username), or "cli:<user>"
+
+
+def exercise_state(conn: Connection, exercise_id: int) -> ExerciseState:
+    """The state now, read in the answer's own transaction."""
+    value = conn.execute(select(EXERCISE.c.state).where(EXERCISE.c.id == exercise_id)
+                         ).scalar_one_or_none()
+    if value is None:
+        raise NotFoundError(f"no exercise with id {exercise_id}")
+    return value if isinstance(value, ExerciseState) else ExerciseState(value)
 
 
 @dataclass(frozen=True)
@@ -149,8 +158,9 @@ def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: st
 
 def _judge(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
            rules: CompetitionRules, ids: dict[int, str]) -> tuple[Outcome, str]:
-    if move.state is not ExerciseState.RUNNING:
-        return Outcome.CLOSED, f"the competition is {move.state.value}, not running"
+    state = exercise_state(conn, move.exercise_id)
+    if state is not ExerciseState.RUNNING:
+        return Outcome.CLOSED, f"the competition is {state.value}, not running"
     solved = solved_by(conn, move.exercise_id, move.team)
     missing = missing_prerequisites(challenge, solved, ids)
     if missing:
@@ -197,8 +207,9 @@ def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index:
     hints = challenge.spec.hints
     if not 0 <= index < len(hints):
         raise NotFoundError(f"challenge {challenge.name!r} has no hint {index + 1}")
-    if move.state is not ExerciseState.RUNNING:
-        raise GameError(f"the competition is {move.state.value}, not running")
+    state = exercise_state(conn, move.exercise_id)
+    if state is not ExerciseState.RUNNING:
+        raise GameError(f"the competition is {state.value}, not running")
     if missing_prerequisites(challenge, solved_by(conn, move.exercise_id, move.team), ids):
         raise GameError(f"challenge {challenge.name!r} is locked: solve its prerequisites first")
     hint = hints[index]

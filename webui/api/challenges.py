@@ -13,12 +13,13 @@ from pydantic import StringConstraints
 from records.challenge_actions import submit_answer, take_hint
 from scoring.challenges.board import challenge_board
 from scoring.challenges.feeds import ctfd_scoreboard_csv, ctftime_feed
-from scoring.challenges.listing import challenge_list, find_by_number, team_file
+from scoring.challenges.listing import challenge_list, team_file
 from scoring.ledger import load_teams
 from webui.api.common import READERS, caller, engine, exercise, own_team
 from webui.api.models import Strict
 from webui.api.registry import api_route
-from webui.errors import ApiError
+from webui.challenge_state import board as cached_board
+from webui.challenge_state import catalog
 
 X = "/exercises/<ex>/challenges"
 TEAMS = frozenset({"red", "blue"})
@@ -36,15 +37,6 @@ def _team_or_staff(ex: str) -> str | None:
     return own_team(exercise(ex))
 
 
-def _challenge_name(ex: str, number: int) -> str:
-    found = exercise(ex)
-    assert found.id is not None
-    challenge = find_by_number(engine(), found.id, number)
-    if challenge is None:
-        raise ApiError(404, "not_found", f"no challenge {number}")
-    return challenge.name
-
-
 @api_route("GET", X, roles=TEAMS | READERS, tag="challenges", summary="List challenges",
            response="the challenges the caller's team sees (value now, solves, locked, hints, "
                     "files); readers see every challenge")
@@ -58,9 +50,11 @@ def list_challenges(ex: str) -> dict[str, Any]:
            response="the outcome: correct, incorrect, already-solved, locked, exhausted, "
                     "rate-limited or closed; every answer is recorded and audited")
 def answer(ex: str, number: int, body: AnswerBody) -> dict[str, Any]:
-    team = own_team(exercise(ex))
-    name = _challenge_name(ex, number)
-    result = submit_answer(engine(), ex, team, name, body.answer, caller().username)
+    found = exercise(ex)
+    team, known = own_team(found), catalog(found.name)
+    name = known.by_number(number).name
+    result = submit_answer(engine(), found.name, team, name, body.answer, caller().username,
+                           known)
     return {"challenge": number, "outcome": result.outcome.value, "message": result.message}
 
 
@@ -69,8 +63,10 @@ def answer(ex: str, number: int, body: AnswerBody) -> dict[str, Any]:
            response="the hint's text; its cost is deducted from the team once (409 the "
                     "second time)")
 def unlock(ex: str, number: int, hint: int) -> dict[str, Any]:
-    team = own_team(exercise(ex))
-    taken = take_hint(engine(), ex, team, _challenge_name(ex, number), hint, caller().username)
+    found = exercise(ex)
+    team, known = own_team(found), catalog(found.name)
+    taken = take_hint(engine(), found.name, team, known.by_number(number).name, hint,
+                      caller().username, known)
     return {"challenge": number, "hint": hint, "cost": taken.cost, "content": taken.content}
 
 
@@ -88,7 +84,7 @@ def download(ex: str, number: int, index: int) -> Response:
            summary="Challenge board",
            response="standings and challenge values (teams see the board as of the freeze)")
 def board(ex: str) -> dict[str, Any]:
-    found = challenge_board(engine(), exercise(ex).name, str(caller().role))
+    found = cached_board(exercise(ex).name, str(caller().role))
     return {"exercise": found.exercise, "frozen": found.frozen,
             "standings": [{"pos": s.rank, "team": s.team, "score": s.score,
                            "solves": s.solves} for s in found.standings],

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 from werkzeug.wrappers import Response as BaseResponse
 
 from records.challenge_actions import submit_answer, take_hint
-from scoring.challenges.board import challenge_board
-from scoring.challenges.listing import challenge_list, find_by_number, team_file
+from scoring.challenges.listing import challenge_list, team_file
 from scoring.tables import Exercise
 from webui.app import web_context
 from webui.auth import require
+from webui.challenge_state import board, catalog
 from webui.pagekit import READ_ALL_ROLES, TEAM_ROLES, exercise, own_team, user
 
 bp = Blueprint("challenges", __name__)
@@ -24,20 +24,12 @@ def _team(found: Exercise) -> str | None:
     return None if user().role in READ_ALL_ROLES else own_team(found)
 
 
-def _name(found: Exercise, number: int) -> str:
-    assert found.id is not None
-    challenge = find_by_number(web_context().engine, found.id, number)
-    if challenge is None:
-        abort(404, description=f"no challenge {number}")
-    return challenge.name
-
-
 def _page(found: Exercise, message: str = "", status: int = 200) -> tuple[str, int]:
     engine, team, role = web_context().engine, _team(found), str(user().role)
     return render_template(
         "challenges.html", exercise=found, team=team, message=message,
         challenges=challenge_list(engine, found.name, team, role),
-        board=challenge_board(engine, found.name, role)), status
+        board=board(found.name, role)), status
 
 
 @bp.route("/x/<name>/challenges")
@@ -54,8 +46,9 @@ def answer(name: str, number: int) -> tuple[str, int]:
     text = str(request.form.get("answer", "")).strip()[:MAX_ANSWER]
     if not text:
         return _page(found, "type an answer first", 400)
-    result = submit_answer(web_context().engine, found.name, team, _name(found, number), text,
-                           user().username)
+    known = catalog(found.name)
+    result = submit_answer(web_context().engine, found.name, team,
+                           known.by_number(number).name, text, user().username, known)
     return _page(found, f"{result.challenge}: {result.outcome.value} — {result.message}")
 
 
@@ -64,8 +57,9 @@ def answer(name: str, number: int) -> tuple[str, int]:
 def hint(name: str, number: int, hint: int) -> tuple[str, int]:
     found = exercise(name)
     team = own_team(found)
-    taken = take_hint(web_context().engine, found.name, team, _name(found, number), hint,
-                      user().username)
+    known = catalog(found.name)
+    taken = take_hint(web_context().engine, found.name, team, known.by_number(number).name,
+                      hint, user().username, known)
     return _page(found, f"hint {hint} unlocked (cost {taken.cost})")
 
 
