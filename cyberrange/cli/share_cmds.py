@@ -6,6 +6,7 @@ API token (``--token`` or ``CYBERRANGE_TOKEN``), through OASIS taxii2-client.
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from typing import Any
@@ -14,8 +15,11 @@ import click
 import requests
 from taxii2client.v21 import ApiRoot, Collection, as_pages
 
+from cyberrange.context import AppContext
+from records.sharing.audience import Caller
 from records.sharing.compose import indicator_for
 from records.sharing.errors import SharingError
+from records.sharing.misp import export_feed
 from records.sharing.tlp import Tlp
 
 TLPS = [t.value.lower() for t in Tlp]
@@ -78,7 +82,9 @@ def _with_server(command: Any) -> Any:
 
 @click.group("share")
 def share() -> None:
-    """The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll)."""
+    """The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).
+
+    `misp` works on the database instead (on the server, for the white cell)."""
 
 
 @share.command("publish")
@@ -128,6 +134,20 @@ def poll_cmd(exercise: str, added_after: str | None, page_size: int, url: str, t
                 sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")
     except requests.HTTPError as exc:
         raise SharingError(_message(exc)) from None
+
+
+@share.command("misp")
+@click.argument("exercise")
+@click.option("--team", help="Export what this team received (default: the whole feed).")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write [default: stdout].")
+@click.pass_obj
+def misp_cmd(app: AppContext, exercise: str, team: str | None, output: Any) -> None:
+    """Export the feed of EXERCISE as a MISP event (JSON), from the database."""
+    actor = f"cli:{getpass.getuser()}"
+    caller = Caller(actor, team, reads_all=team is None)
+    json.dump(export_feed(app.engine, exercise, caller), output, indent=2, sort_keys=True)
+    output.write("\n")
 
 
 def register(group: click.Group) -> None:
