@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
 from range.config import Settings
+from records.coordination.parties import Actor
+from records.coordination.threads import Draft, open_thread
 from records.evidence import EvidenceStore
 from records.findings import create_finding
 from records.incidents import IncidentInput, file_incident
@@ -76,6 +78,16 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/challenges/<int:number>/answer", "POST", frozenset({"red", "blue"})),
     (f"{X}/challenges/<int:number>/hints/<int:hint>", "POST", frozenset({"red", "blue"})),
     (f"{X}/challenges/<int:number>/files/<int:index>", "GET", ALL),
+    (f"{X}/messages", "GET", ALL),
+    (f"{X}/messages", "POST", STAFF | {"red", "blue"}),
+    (f"{X}/messages/<uid>", "GET", ALL),
+    (f"{X}/messages/<uid>", "POST", STAFF | {"red", "blue"}),
+    (f"{X}/messages/<uid>/attachments/<int:evidence_id>", "GET", ALL),
+    (f"{X}/sitreps", "GET", READERS | {"blue"}),
+    (f"{X}/sitreps", "POST", frozenset({"blue"})),
+    (f"{X}/sitreps/<uid>/grade", "POST", STAFF),
+    (f"{X}/coordination", "GET", READERS),
+    (f"{X}/coordination/grade", "POST", STAFF),
     ("/xterm/<asset>", "GET", ALL),
     ("/admin", "GET", frozenset({"admin"})),
     ("/admin/users", "POST", frozenset({"admin"})),
@@ -145,8 +157,10 @@ def _records(engine: Engine, settings: Settings, exercise_id: int) -> dict[str, 
         incident_id=report.id,
     )
     finding = create_finding(engine, EXERCISE, "trainer", "red", "Weak password")
+    thread = open_thread(engine, EvidenceStore.for_data_dir(settings.data_dir), EXERCISE,
+                         Actor("blue1", team="blue-1"), Draft("matrix", "hi", ["white-cell"]))
     return {"report_id": str(report.id), "evidence_id": str(evidence.id),
-            "finding_id": str(finding.id)}
+            "finding_id": str(finding.id), "uid": thread.uid}
 
 
 def _request(client: FlaskClient, method: str, url: str) -> tuple[int, str]:
