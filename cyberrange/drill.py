@@ -46,6 +46,7 @@ from range.scenario.loader import LoadedScenario, load
 from range.scenario.models import Inject
 from range.scenario.timing import compress
 from records import audit
+from records.audit_seal import Sealer
 from records.exports import export
 from scoring.adversary import Adversary
 from scoring.clock import Clock, ClockCallbacks, TickReport
@@ -130,7 +131,8 @@ class Drill:
             with self.phase("Exercise"):
                 defender = self._exercise(loaded, deployment, backend, server)
             with self.phase("Records and after-action report"):
-                written = export(self.engine, game, "all", self.options.output / game, ACTOR)
+                written = export(self.engine, game, "all", self.options.output / game, ACTOR,
+                                 sealer=Sealer.for_data_dir(self.settings.data_dir))
         finally:
             if not self.options.keep:
                 server.stop()

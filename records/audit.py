@@ -4,8 +4,9 @@ Each exercise has its own chain (actions outside any exercise go to a global
 chain). An entry's hash covers its sequence number, time, actor, action,
 details and the previous entry's hash, so editing, deleting or inserting an
 entry breaks the chain at that point; :func:`verify` names the first break.
-Removing entries from the *end* of a chain is not detectable from the chain
-alone; exports carry the head hash so a copy kept elsewhere can prove it.
+Removing entries from the *end* of a chain, appending forged ones or
+rehashing the rest is not detectable from the chain alone: records.audit_seal
+signs the head that exports carry, and checks a log against it.
 """
 
 from __future__ import annotations
@@ -134,14 +135,15 @@ def verify(engine: Engine, exercise_name: str | None) -> Verdict:
     chain = exercise_name or GLOBAL_CHAIN
     prev, expected_seq = GENESIS, 1
     for row in rows:
-        problem = _check(row, prev, expected_seq)
+        problem = check_entry(row, prev, expected_seq)
         if problem:
             return Verdict(chain, len(rows), False, prev, row.seq, row.id, problem)
         prev, expected_seq = row.hash, row.seq + 1
     return Verdict(chain, len(rows), True, prev)
 
 
-def _check(row: AuditEntry, prev: str, expected_seq: int) -> str:
+def check_entry(row: AuditEntry, prev: str, expected_seq: int) -> str:
+    """What is wrong with one entry given the one before it ("" when nothing)."""
     if row.seq != expected_seq:
         return f"sequence jumps from {expected_seq - 1} to {row.seq}: an entry was deleted"
     recomputed = entry_hash(row.prev_hash, row.chain, row.seq, row.at, row.actor, row.action,

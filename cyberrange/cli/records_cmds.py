@@ -10,10 +10,13 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
+from sqlmodel import Session
 
 from cyberrange.context import AppContext
 from range.errors import NotFoundError, RecordError
-from records import audit, participants
+from records import audit, audit_seal, participants
+from records.audit_seal import Sealer
+from records.common import get_exercise
 from records.evidence import EvidenceStore
 from records.exports import FORMATS, ExportError, export, exporters
 from records.findings import draft_from_facts, list_findings, update_finding
@@ -48,7 +51,8 @@ def export_cmd(app: AppContext, name: str, fmt: str, out_dir: Path) -> None:
 
         failure: ExportError | None = None
         try:
-            paths = export(app.engine, name, fmt, out_dir, actor=_actor(), on_written=done)
+            paths = export(app.engine, name, fmt, out_dir, actor=_actor(), on_written=done,
+                       sealer=Sealer.for_data_dir(app.settings.data_dir))
         except ExportError as exc:  # print what was written, then the error
             paths, failure = exc.written, exc
     for path in paths:
@@ -63,14 +67,42 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.argument("name", required=False)
+@click.argument("target", required=False)
+@click.option("--expect", "expected", metavar="HEAD",
+              help="Full head hash from an earlier export: it must still be in the chain.")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Public key (PEM) to check an exported FILE with "
+                   "(default: this installation's).")
 @click.pass_obj
-def audit_verify(app: AppContext, name: str | None) -> None:
-    """Check the chain of exercise NAME (no NAME: the global chain); exit 1 if broken."""
-    verdict = audit.verify(app.engine, name)
+def audit_verify(app: AppContext, target: str | None, expected: str | None,
+                 key_file: Path | None) -> None:
+    """Check the chain of exercise TARGET (none: the global chain), or an exported
+    audit log FILE (TARGET-audit.json) offline against a public key; exit 1 if broken."""
+    if target and target.endswith(".json") and Path(target).is_file():
+        pem = key_file.read_bytes() if key_file else \
+            (app.settings.data_dir / audit_seal.PUBLIC_FILE).read_bytes()
+        summary = audit_seal.verify_file(Path(target), audit_seal.load_public(pem))
+        app.console.print(Text.assemble(("ok", "green"), f" {summary}"))
+        return
+    if target is not None:
+        with Session(app.engine) as session:
+            get_exercise(session, target)  # an unknown exercise is an error, not "0 entries"
+    if expected:
+        summary = audit_seal.verify_expected(app.engine, target, expected)
+        app.console.print(Text.assemble(("ok", "green"), f" {summary}"))
+        return
+    verdict = audit.verify(app.engine, target)
     if not verdict.ok:
         raise RecordError(str(verdict))
-    app.console.print(f"[green]ok[/] {verdict}")
+    app.console.print(Text.assemble(("ok", "green"), f" {verdict}"))
+
+
+@audit_group.command("key")
+@click.pass_obj
+def audit_key(app: AppContext) -> None:
+    """Print this installation's audit public key (PEM): give it to auditors."""
+    sealer = Sealer.for_data_dir(app.settings.data_dir)
+    click.echo(audit_seal.public_pem(sealer.public_key).decode("ascii"), nl=False)
 
 
 @audit_group.command("show")

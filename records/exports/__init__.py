@@ -10,7 +10,9 @@ from sqlalchemy.engine import Engine
 
 from range.errors import RecordError
 from records import audit
+from records.audit_seal import Sealer
 from records.exports import (
+    audit_export,
     csv_export,
     defectdojo_export,
     html_export,
@@ -48,6 +50,7 @@ def exporters() -> dict[str, Exporter]:
         "xapi": xapi_export.write,
         "html": html_export.write,
         "pdf": pdf_export.write,
+        "audit": audit_export.write,
     }
 
 
@@ -55,8 +58,13 @@ FORMATS = (*exporters(), "all")
 
 
 def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path, actor: str = "system",
-           on_written: Callable[[str, list[Path]], None] | None = None) -> list[Path]:
-    """Write the exercise's records in ``fmt`` (or ``all``) into ``out_dir``; audited."""
+           on_written: Callable[[str, list[Path]], None] | None = None,
+           sealer: Sealer | None = None) -> list[Path]:
+    """Write the exercise's records in ``fmt`` (or ``all``) into ``out_dir``; audited.
+
+    With the installation's ``sealer``, every export carries the audit chain's
+    signed head and ``audit`` writes the log that `audit verify FILE` checks.
+    """
     table = exporters()
     if fmt != "all" and fmt not in table:
         raise RecordError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -65,7 +73,7 @@ def export(engine: Engine, exercise_name: str, fmt: str, out_dir: Path, actor: s
     except OSError as exc:
         raise RecordError(f"cannot create output directory {out_dir}: {exc}") from exc
     draft_from_facts(engine, exercise_name)  # exports show every finding due so far
-    data = collect(engine, exercise_name)
+    data = collect(engine, exercise_name, sealer)
     written: list[Path] = []
     failed: dict[str, str] = {}
     for name in table if fmt == "all" else (fmt,):

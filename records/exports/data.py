@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -11,6 +12,7 @@ from sqlmodel import Session, col, select
 from range.scenario.models import Scenario
 from records import audit
 from records.audit import Verdict
+from records.audit_seal import Sealer, SignedHead, document
 from records.audit_table import AuditEntry
 from records.common import exercise_id, get_exercise, scenario_of
 from records.scores import ScoreView, load_scores
@@ -35,6 +37,8 @@ class ExportData:
     audit: list[AuditEntry]
     audit_verdict: Verdict
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seal: SignedHead | None = None  # the signed head of the audit chain (None: no key given)
+    audit_document: dict[str, Any] | None = None  # the log as `audit verify FILE` reads it
 
     def incident_links(self, incident_id: int | None) -> tuple[list[int], list[str]]:
         """(red action fact ids, finding uids) an incident is linked to."""
@@ -46,7 +50,7 @@ class ExportData:
         return facts, findings
 
 
-def collect(engine: Engine, exercise_name: str) -> ExportData:
+def collect(engine: Engine, exercise_name: str, sealer: Sealer | None = None) -> ExportData:
     scores = load_scores(engine, exercise_name)
     training = training_records(engine, exercise_name, scores=scores)
     with Session(engine) as session:
@@ -73,8 +77,12 @@ def collect(engine: Engine, exercise_name: str) -> ExportData:
     by_incident: dict[int, list[Observable]] = {}
     for obs in observables:
         by_incident.setdefault(obs.incident_id, []).append(obs)
+    seal, sealed = None, None
+    if sealer is not None and audit.verify(engine, exercise_name).ok:
+        seal = sealer.seal(engine, exercise_name)
+        sealed = document(engine, exercise_name, seal, sealer.public_key)
     return ExportData(
-        exercise=exercise, scenario=scenario_of(exercise),
+        seal=seal, audit_document=sealed, exercise=exercise, scenario=scenario_of(exercise),
         findings=[f for f in all_findings if f.duplicate_of_id is None], duplicates=duplicates,
         incidents=incidents, observables=by_incident, links=links, red_actions=red_actions,
         evidence=evidence, scores=scores, training=training,

@@ -96,7 +96,12 @@ def finding(item: Finding, data: ExportData, addresses: Addresses) -> dict[str, 
 
 def write(data: ExportData, out_dir: Path) -> list[Path]:
     addresses = _addresses(data)
-    doc = {"findings": [finding(f, data, addresses) for f in data.findings]}
+    doc: dict[str, Any] = {"findings": [finding(f, data, addresses) for f in data.findings]}
+    if data.seal:  # the parser reads a top-level description into its test
+        seal = data.seal
+        doc["description"] = (f"cyberrange exercise {data.exercise.name}; audit head "
+                              f"#{seal.seq} {seal.hash} signed {seal.signed_at} by Ed25519 key "
+                              f"{seal.key_id}: {seal.signature}")
     path = out_dir / f"{data.exercise.name}-defectdojo.json"
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
     return [path]

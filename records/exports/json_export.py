@@ -50,6 +50,7 @@ def document(data: ExportData) -> dict[str, Any]:
         "training": [{**_obj(t, TRAINING_COLUMNS), "statements": len(t.statements)}
                      for t in data.training],
         "audit": {"intact": data.audit_verdict.ok, "head": data.audit_verdict.head,
+                  "signed_head": data.seal.as_dict() if data.seal else None,
                   "entries": [_obj(a, AUDIT_COLUMNS) for a in data.audit]},
     }
 

@@ -255,8 +255,11 @@ def bundle(data: ExportData) -> stix2.Bundle:
             if o.type not in ("marking-definition", "grouping") and k != b.author.id]
     fields = b.base("report", "after-action")
     fields["modified"] = max(utc(data.generated_at, b.t0), fields["created"])
+    seal = data.seal
     report = stix2.Report(
         **fields, name=f"After-action report: {data.scenario.title}",
+        description=(f"Audit head #{seal.seq} {seal.hash}, signed {seal.signed_at} by Ed25519 "
+                     f"key {seal.key_id}: {seal.signature}") if seal else None,
         published=utc(data.exercise.finished_at, data.generated_at),
         report_types=["attack-pattern", "threat-actor", "vulnerability"],
         object_refs=refs or [b.author.id])

@@ -74,3 +74,31 @@ def test_participant_and_evidence(settings: Settings, played: str, tmp_path: Pat
     bad.write_bytes(b"MZ\x90\x00" * 8)
     code, out = _run(settings, "evidence", played, str(bad))
     assert code == 1 and "not allowed" in out
+
+
+def test_signed_export_verifies_offline(settings: Settings, played: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, text_out = _run(settings, "export", played, "--format", "all", "-o", str(out))
+    assert code == 0, text_out
+    log = out / f"{played}-audit.json"
+    head = json.loads(log.read_text())["head"]
+    report = json.loads((out / f"{played}.json").read_text())["audit"]["signed_head"]
+    assert report == head and len(head["hash"]) == 64 and head["signature"]
+    assert head["hash"] in (out / f"{played}-report.html").read_text()
+    key = out / f"{played}-audit-key.pub"
+    code, text_out = _run(settings, "audit", "verify", str(log), "--key", str(key))
+    assert code == 0 and "intact" in text_out, text_out
+    code, text_out = _run(settings, "audit", "verify", played, "--expect", head["hash"])
+    assert code == 0 and "entries after it" in text_out, text_out
+    doc = json.loads(log.read_text())
+    doc["entries"] = doc["entries"][:-1]
+    log.write_text(json.dumps(doc))
+    code, text_out = _run(settings, "audit", "verify", str(log))
+    assert code == 1 and "entries were cut, added or rehashed" in text_out, text_out
+    code, text_out = _run(settings, "audit", "key")
+    assert code == 0 and text_out == key.read_text()
+
+
+def test_audit_verify_of_unknown_exercise_fails(settings: Settings, played: str) -> None:
+    code, out = _run(settings, "audit", "verify", "no-such-drill")
+    assert code == 1 and "no exercise named 'no-such-drill'" in out, out
