@@ -11,7 +11,6 @@ import click
 from rich.table import Table
 
 from cyberrange.context import AppContext
-from range.draw import draw
 from range.plan import ContainerPlan, Plan
 from range.planner import make_plan
 from range.reach import Reach, reachability
@@ -92,6 +91,8 @@ def graph_command(
     app: AppContext, file: Path, name: str | None, copies: int | None, output: Path
 ) -> None:
     """Draw the topology of scenario FILE (networks, routers, hosts, per copy)."""
+    from range.draw import draw  # matplotlib: a second of imports `plan` does not need
+
     plan = _plan(app, file, name, copies)
     draw(plan, output)
     app.console.print(f"wrote {output}", highlight=False)
