@@ -31,6 +31,7 @@ from range.db import write_transaction
 from range.scenario.models import Role, Scenario
 from scoring.exercise import current_tick
 from scoring.flags import FlagClaims, FlagCodec, FlagFormatError, FlagKind
+from scoring.formulas import formula_class
 from scoring.formulas.base import Catalog, flag_catalog
 from scoring.ledger import (
     FACT_TABLE,
@@ -107,7 +108,10 @@ class Submitter:
         self.exercise_id: int = self.exercise.id
         self.codec = FlagCodec(self.exercise.secret, self.exercise_id)
         self.catalog: Catalog = flag_catalog(Scenario.model_validate(self.exercise.scenario))
-        self.lifetime = self.exercise.flag_lifetime
+        # ticks a service flag stays valid after its own: flag_lifetime, plus one under
+        # forcad (ForcAD's last valid round is p + lifetime; FAUST's, p + lifetime - 1)
+        formula = formula_class(self.exercise.formula)
+        self.lifetime = self.exercise.flag_lifetime + formula.extra_valid_ticks
         # default: the team's bucket in the database, shared by every submitting process
         self.limiter = limiter if limiter is not None else SharedRateLimiter(engine)
         self._templates: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -165,6 +165,9 @@ class Accumulator:
     """
 
     name: ClassVar[str] = "base"
+    # A service flag of tick p is accepted through tick p + flag_lifetime - 1 + this
+    # (ForcAD refuses a flag only when current - p > lifetime: one tick more)
+    extra_valid_ticks: ClassVar[int] = 0
     _FIXED: ClassVar[Mapping[FactKind, str]] = {
         FactKind.REPORT_MATCH: "reports",
         FactKind.SHARE_MATCH: "reports",  # intelligence shared in time counts as reporting

@@ -35,6 +35,7 @@ NOT_COUNTED = "check_failed"  # the checker failed: not held against the team
 
 class ForcadFormula(Accumulator):
     name: ClassVar[str] = "forcad"
+    extra_valid_ticks: ClassVar[int] = 1  # ForcAD: too old when current - p > flag_lifetime
 
     def __init__(self, params: GameParams, record: bool = False) -> None:
         super().__init__(params, record)

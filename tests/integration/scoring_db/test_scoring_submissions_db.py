@@ -229,3 +229,20 @@ def test_expiry_follows_game_time_while_the_clock_lags(
     assert answers(result) == ["expired", "accepted"]
     [capture] = facts(db, exercise.id or 0, kinds=[FactKind.CAPTURE])
     assert capture.tick == 6  # recorded at the tick of game time
+
+
+@pytest.mark.parametrize(("formula", "last_valid"), [("faust", 3), ("points", 3), ("forcad", 4)])
+def test_the_last_valid_tick_of_each_formula(
+    db: Engine, make_exercise: MakeExercise, formula: str, last_valid: int
+) -> None:
+    """A flag of tick 1 with flag_lifetime 3: FAUST-style through tick 3 (1 + 3 - 1),
+    ForcAD's through tick 4 (it refuses only when current - 1 > 3)."""
+    exercise = make_exercise(current_tick=last_valid, formula=formula)
+    c = codec(exercise)
+    assert answers(Submitter(db, exercise.name).submit("red", [c.service_flag(1, 1, 0)])) == [
+        "accepted"
+    ]
+    set_tick(db, exercise, last_valid + 1)
+    assert answers(Submitter(db, exercise.name).submit("red", [c.service_flag(1, 2, 0)])) == [
+        "expired"
+    ]
