@@ -92,6 +92,7 @@ COMMANDS: dict[str, Entry] = {
         "demo_cmds", "Run FILE for real teams: deploy, provision, verify, and run the exercise."
     ),
     "cluster": Entry("cluster_cmds", "The Docker swarm behind `--backend swarm` ranges."),
+    "msg": Entry("msg_cmds", "Coordination: message threads, requests for information, SITREPs."),
     "share": Entry(
         "share_cmds",
         "The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).",
