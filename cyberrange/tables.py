@@ -6,6 +6,7 @@ import importlib
 
 TABLE_MODULES = (
     "range.state",
+    "range.pool_state",
     "scoring.tables",
     "scoring.score_tables",
     "scoring.challenges.tables",
