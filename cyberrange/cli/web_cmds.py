@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import click
 
+from cyberrange.cli.user_cmds import users
 from cyberrange.context import AppContext
 
 
@@ -43,6 +41,19 @@ def register(cli: click.Group) -> None:
     type=click.IntRange(1),
     help="Browser terminals one user may have open at once (each holds a thread).",
 )
+@click.option(
+    "--trusted-proxies",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 5),
+    help="Reverse proxies in front (their X-Forwarded-For/-Proto are believed; 0: none).",
+)
+@click.option(
+    "--limiter-storage",
+    default="memory://",
+    show_default=True,
+    help="Where login throttling counts (redis://host:6379 shares it across workers and hosts).",
+)
 @click.pass_obj
 def serve(
     app: AppContext,
@@ -53,9 +64,11 @@ def serve(
     insecure_cookies: bool,
     terminal_idle: float,
     terminal_sessions: int,
+    trusted_proxies: int,
+    limiter_storage: str,
 ) -> None:
     """Serve the web UI and JSON API under gunicorn."""
-    from webui.app import TerminalLimits, create_app
+    from webui.app import ProxySettings, TerminalLimits, create_app
     from webui.server import serve as run_server
 
     settings = app.settings
@@ -73,62 +86,7 @@ def serve(
             secure_cookies=not insecure_cookies,
             live_streams=max(1, threads // 2),  # the other half answers everything else
             terminals=TerminalLimits(terminal_idle, terminal_sessions),
+            proxy=ProxySettings(trusted_proxies, limiter_storage),
         )
 
     run_server(factory, host, port, workers=workers, threads=threads)
-
-
-@click.group()
-def users() -> None:
-    """Web UI accounts: add users, import participants, issue API tokens."""
-
-
-ROLES = click.Choice(["admin", "white", "red", "blue", "auditor"])
-
-
-@users.command("add")
-@click.argument("username")
-@click.option("--role", required=True, type=ROLES)
-@click.option("--team", help="Team instance (red, blue-1...) for red and blue users.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--name", "display_name", default="", help="Display name.")
-@click.pass_obj
-def add_user(
-    app: AppContext, username: str, role: str, team: str | None, password: str, display_name: str
-) -> None:
-    """Create a user account."""
-    from webui.accounts import create_user
-
-    create_user(app.engine, username, password, role, team=team, display_name=display_name)
-    app.console.print(f"created {role} user {username}")
-
-
-@users.command("import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_obj
-def import_users(app: AppContext, csv_file: Path) -> None:
-    """Import users from CSV with columns username,role,team,password[,name,email]."""
-    from webui.participants import import_participants
-
-    with csv_file.open(newline="", encoding="utf-8") as handle:
-        report = import_participants(app.engine, csv.DictReader(handle))
-    for line in report.errors:
-        app.console.print(f"[red]{line}[/red]")
-    app.console.print(f"imported {report.created} user(s), {len(report.errors)} error(s)")
-    if report.errors:
-        raise SystemExit(1)
-
-
-@users.command("token")
-@click.argument("username")
-@click.option("--label", default="", help="What the token is for.")
-@click.pass_obj
-def issue_api_token(app: AppContext, username: str, label: str) -> None:
-    """Issue an API token (printed once) for scripts acting as USERNAME."""
-    from range.errors import NotFoundError
-    from webui.accounts import find_user, issue_token
-
-    user = find_user(app.engine, username)
-    if user is None:
-        raise NotFoundError(f"no user {username!r}")
-    click.echo(issue_token(app.engine, user, label))

@@ -24,6 +24,7 @@ from range.config import Settings
 from range.lifecycle import down, up
 from range.scenario import load
 from scoring.exercise import create_exercise
+from tests.unit.webui.enrol import enrol_default_teams
 
 SCENARIO = """\
 schema: cyberrange/v1
@@ -60,6 +61,7 @@ def term_range(settings: Settings, engine: Engine, use: str, folder: Path) -> It
     try:
         up(settings, engine, loaded, name)
         create_exercise(engine, name, name, loaded.scenario, str(path))
+        enrol_default_teams(engine, name)  # the site's red/blue accounts play in it
         yield name
     finally:
         down(settings, engine, name)

@@ -16,7 +16,8 @@ from range.errors import ScenarioError
 from range.scenario.models import Scenario
 from scoring.tables import Exercise
 from tests.conftest import ROOT
-from webui.accounts import AccountError, UserRole, create_user
+from tests.unit.webui.enrol import enrol_default_teams as enrol_default_teams  # re-exported
+from webui.accounts import UserRole, create_user
 from webui.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -71,23 +72,6 @@ def make_exercise(engine: Engine, name: str = EXERCISE, enrol: bool = True) -> E
         enrol_default_teams(engine, name)
     return get_exercise(engine, name)
 
-
-def enrol_default_teams(engine: Engine, name: str) -> None:
-    """Every red/blue account whose default team plays in the exercise joins it
-    there (as an admin would with `users import` or the admin page)."""
-    from sqlmodel import Session, select
-
-    from webui.accounts import User
-    from webui.membership import join
-
-    with Session(engine) as session:
-        users = list(session.exec(select(User)))
-    for user in users:
-        if user.role.has_team and user.team:
-            try:
-                join(engine, user.username, name)
-            except AccountError:
-                continue  # its default team does not play in this exercise
 
 
 def dmz_breach() -> Scenario:

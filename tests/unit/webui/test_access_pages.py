@@ -30,9 +30,9 @@ from tests.unit.webui.conftest import (
     PASSWORD,
     USERS,
     dmz_breach,
-    enrol_default_teams,
     logged_in,
 )
+from tests.unit.webui.enrol import enrol_default_teams
 from webui.accounts import create_user, find_user, issue_token
 from webui.app import create_app
 

@@ -25,9 +25,9 @@ from tests.unit.webui.conftest import (
     PASSWORD,
     USERS,
     dmz_breach,
-    enrol_default_teams,
     logged_in,
 )
+from tests.unit.webui.enrol import enrol_default_teams
 from webui.accounts import create_user
 from webui.app import TerminalLimits, create_app
 from webui.terminal_slots import SessionSlots
