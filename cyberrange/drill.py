@@ -207,10 +207,10 @@ class Drill:
         for container, problem in checks.prepare().items():
             self.own_problems.append(f"checker {container}: {problem} (retried each tick)")
         callbacks, defender = self.callbacks(loaded, plan, name, backend, server)
-        if exercise.state is ExerciseState.CREATED:
-            transition(self.engine, name, "start", ACTOR)
-        elif exercise.state is ExerciseState.PAUSED:
-            transition(self.engine, name, "resume", ACTOR)
+        for state, action in ((ExerciseState.CREATED, "start"), (ExerciseState.PAUSED, "resume")):
+            if exercise.state is state:
+                transition(self.engine, name, action, ACTOR)
+                audit.append(self.engine, name, ACTOR, f"exercise.{action}", {"range": plan.range})
         assert exercise.id is not None
         clock = Clock(self.engine, exercise.id, checks, callbacks)
         try:

@@ -145,7 +145,9 @@ def score_and_match(engine: Engine, exercise_name: str, report: IncidentReport) 
 
 
 def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
-                  data: IncidentInput, matcher: Matcher | None = None) -> IncidentReport:
+                  data: IncidentInput, matcher: Matcher | None = None,
+                  actor: str | None = None) -> IncidentReport:
+    """Store, audit (once: ``incident.file`` by ``actor``, default the reporter) and match."""
     checked = validate(data)
     with Session(engine) as session:
         exercise = get_exercise(session, exercise_name)
@@ -164,7 +166,7 @@ def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
             session.add(Observable(incident_id=report.id, data_type=kind, value=value))
         session.commit()
         session.refresh(report)
-    audit.append(engine, exercise_name, reporter, "incident.file",
+    audit.append(engine, exercise_name, actor or reporter, "incident.file",
                  {"incident": report.uid, "team": team, "title": data.title})
     matched = (matcher or score_and_match)(engine, exercise_name, report)
     link_red_actions(engine, report, matched)

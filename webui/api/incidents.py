@@ -100,8 +100,8 @@ def create_report(ex: str, body: IncidentBody) -> dict[str, Any]:
     team = own_team(found)
     values = body.model_dump(exclude={"observables"})
     data = IncidentInput(**values, observables=[(o.type, o.value) for o in body.observables])
-    report = file_incident(engine(), found.name, team, caller().username, data)
-    record(found.name, "incident.submit", {"incident": report.uid, "team": team})
+    report = file_incident(engine(), found.name, team, caller().username, data,
+                           actor=f"api:{caller().username}")
     return incident_json(found, report, full=True)
 
 

@@ -55,9 +55,8 @@ def new(name: str) -> Response | tuple[str, int]:
         data = incident_input(request.form)
         uploads = check_evidence(request.files.getlist("evidence"))
         engine, me = web_context().engine, user().username
-        report = file_incident(engine, found.name, team, me, data)
+        report = file_incident(engine, found.name, team, me, data, actor=f"web:{me}")
         assert report.id is not None and found.id is not None
-        record_action(found.name, "incident.submit", {"incident": report.uid, "team": team})
         for upload in uploads:
             stored = _store().add(
                 engine, found.id, upload.filename or "evidence", upload.stream,  # type: ignore[arg-type]
