@@ -11,12 +11,13 @@ acknowledged or scored.
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Text, cast, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -39,6 +40,11 @@ OBJECTS = SharedObject.__table__  # type: ignore[attr-defined]
 READERS = SharedReader.__table__  # type: ignore[attr-defined]
 RELAYABLE = frozenset({Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER})  # TLP 2.0: may go further
 MAX_PAGE = 1000
+# The body as its JSON text: a page of 1,000 objects would otherwise be parsed
+# here only to be serialised again by the server.
+_ENTRY_COLUMNS = (*(OBJECTS.c[name] for name in (
+    "id", "stix_id", "stix_type", "version", "publisher", "tlp", "relayed_from", "added")),
+    cast(OBJECTS.c.body, Text).label("body_json"))
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class Published:
     stored: list[str]  # STIX ids stored now
     duplicates: list[str]  # already in the feed (same version, same publisher)
     matches: list[ShareMatch]
+    relayed: list[str] = field(default_factory=list)  # stored ones the ISAC relayed
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,12 @@ class Entry:
     tlp: str
     relayed_from: int | None
     added: datetime
-    body: dict[str, Any]
+    body_json: str  # the object as stored (JSON text): served as is, parsed on demand
+
+    @property
+    def body(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body_json)
+        return parsed
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,11 @@ def publish(engine: Engine, exercise_name: str, caller: Caller, objects: Any,
             *, via: str = "api") -> Published:
     """1. check every object (OASIS validator, TLP marking, recipients): any problem
     refuses the envelope; 2. store entries, readers and the audit entry at once;
-    3. score the indicators among the new entries."""
+    3. score the indicators among the new entries.
+
+    When the ISAC adds an object another team published and the ISAC received,
+    that is a relay (``relayed_from`` set; TLP:AMBER+STRICT and TLP:RED refused),
+    so a participant ISAC relays through TAXII's add objects."""
     checked = check_envelope(objects)
     exercise, community = exercise_and_community(engine, exercise_name)
     publisher = caller.publisher(community)
@@ -89,17 +105,26 @@ def publish(engine: Engine, exercise_name: str, caller: Caller, objects: Any,
     with write_transaction(engine) as conn:
         tick = current_tick(conn, _id(exercise))
         existing = _existing(conn, _id(exercise), publisher, checked)
-        fresh = [(c, r) for c, r in zip(checked, readers, strict=True)
+        sources = (_relay_sources(conn, _id(exercise), publisher, checked)
+                   if publisher == community.isac else {})
+        fresh = [(c, r, sources.get((c.stix_id, c.version)))
+                 for c, r in zip(checked, readers, strict=True)
                  if (c.stix_id, c.version) not in existing]
+        for c, _, source in fresh:
+            if source is not None and c.tlp not in RELAYABLE:
+                raise SharingDenied(f"{c.stix_id}: TLP:{c.tlp.value} may not be shared further")
         audit.append_many_on(conn, exercise_name, [(caller.name, "share.publish", {
-            "as": publisher, "via": via, "objects": [c.stix_id for c, _ in fresh],
-            "tlp": sorted({c.tlp.value for c, _ in fresh}),
+            "as": publisher, "via": via, "objects": [c.stix_id for c, _, _ in fresh],
+            "relayed": [c.stix_id for c, _, source in fresh if source is not None],
+            "tlp": sorted({c.tlp.value for c, _, _ in fresh}),
         })])
-        _store(conn, _id(exercise), publisher, caller.name, tick, fresh, None)
-    indicators = [indicator_terms(c.body) for c, _ in fresh if c.stix_type == "indicator"]
+        _store(conn, _id(exercise), publisher, caller.name, tick, fresh)
+    indicators = [indicator_terms(c.body) for c, _, source in fresh
+                  if c.stix_type == "indicator" and source is None]
     matches = score_shared(engine, exercise, publisher, indicators, actor=caller.name, tick=tick)
-    return Published(publisher, [c.stix_id for c, _ in fresh],
-                     [c.stix_id for c in checked if (c.stix_id, c.version) in existing], matches)
+    return Published(publisher, [c.stix_id for c, _, _ in fresh],
+                     [c.stix_id for c in checked if (c.stix_id, c.version) in existing], matches,
+                     [c.stix_id for c, _, source in fresh if source is not None])
 
 
 def relay(engine: Engine, exercise_name: str, caller: Caller, entry_id: int,
@@ -111,7 +136,7 @@ def relay(engine: Engine, exercise_name: str, caller: Caller, entry_id: int,
         raise SharingDenied("only the ISAC relays")
     isac = community.isac
     assert isac is not None
-    source = _visible_entry(engine, _id(exercise), caller, isac, entry_id)
+    source = _visible_entry(engine, _id(exercise), isac, entry_id)
     tlp = Tlp(source.tlp)
     if tlp not in RELAYABLE:
         raise SharingDenied(f"TLP:{tlp.value} may not be shared further")
@@ -122,8 +147,8 @@ def relay(engine: Engine, exercise_name: str, caller: Caller, entry_id: int,
             audit.append_many_on(conn, exercise_name, [(caller.name, "share.relay", {
                 "entry": entry_id, "object": source.stix_id, "as": isac, "via": via})])
             tick = current_tick(conn, _id(exercise))
-            ids = _store(conn, _id(exercise), isac, caller.name, tick, [(checked, readers)],
-                         source.id)
+            ids = _store(conn, _id(exercise), isac, caller.name, tick,
+                         [(checked, readers, source.id)])
     except IntegrityError:
         raise SharingError(f"{source.stix_id} is already in the feed as {isac}'s") from None
     return _entry_by_id(engine, ids[0])
@@ -154,7 +179,7 @@ def read_page(engine: Engine, exercise_name: str, caller: Caller, *,
     """Entries the caller may read, oldest first; ``more`` when a next page exists."""
     exercise, _ = exercise_and_community(engine, exercise_name)
     c = OBJECTS.c
-    query = select(OBJECTS).where(c.exercise_id == _id(exercise))
+    query = select(*_ENTRY_COLUMNS).where(c.exercise_id == _id(exercise))
     if not caller.reads_all:
         teams = [EVERYONE] if caller.team is None else [EVERYONE, caller.team]
         query = query.where(c.id.in_(
@@ -192,7 +217,7 @@ def _existing(conn: Connection, exercise_id: int, publisher: str,
 
 
 def _store(conn: Connection, exercise_id: int, publisher: str, actor: str, tick: int,
-           items: list[tuple[Checked, frozenset[str]]], relayed_from: int | None) -> list[int]:
+           items: list[tuple[Checked, frozenset[str], int | None]]) -> list[int]:
     """Insert entries and readers; ``added`` grows strictly within the exercise."""
     if not items:
         return []
@@ -204,26 +229,42 @@ def _store(conn: Connection, exercise_id: int, publisher: str, actor: str, tick:
     rows = [{
         "exercise_id": exercise_id, "stix_id": c.stix_id, "stix_type": c.stix_type,
         "version": c.version, "publisher": publisher, "actor": actor, "tlp": c.tlp.value,
-        "recipients": list(c.recipients), "relayed_from": relayed_from, "tick": tick,
+        "recipients": list(c.recipients), "relayed_from": source, "tick": tick,
         "body": c.body, "added": start + timedelta(microseconds=index),
-    } for index, (c, _) in enumerate(items)]
+    } for index, (c, _, source) in enumerate(items)]
     result = conn.execute(
         insert(OBJECTS).returning(OBJECTS.c.id, sort_by_parameter_order=True), rows)
     ids = [int(row.id) for row in result]
     readers = [{"shared_id": entry_id, "team": team}
-               for entry_id, (_, teams) in zip(ids, items, strict=True) for team in sorted(teams)]
+               for entry_id, (_, teams, _) in zip(ids, items, strict=True)
+               for team in sorted(teams)]
     conn.execute(insert(READERS), readers)
     return ids
 
 
-def _visible_entry(engine: Engine, exercise_id: int, caller: Caller, team: str,
-                   entry_id: int) -> Entry:
-    """An entry ``team`` received (staff-side ISACs: any entry)."""
-    query = select(OBJECTS).where(OBJECTS.c.id == entry_id,
-                                  OBJECTS.c.exercise_id == exercise_id)
-    if not caller.reads_all:
-        query = query.where(OBJECTS.c.id.in_(select(READERS.c.shared_id).where(
-            READERS.c.team.in_([EVERYONE, team]))))
+def _received_by(team: str) -> Any:
+    return OBJECTS.c.id.in_(select(READERS.c.shared_id).where(
+        READERS.c.team.in_([EVERYONE, team])))
+
+
+def _relay_sources(conn: Connection, exercise_id: int, isac: str,
+                   checked: list[Checked]) -> dict[tuple[str, str], int]:
+    """(STIX id, version) -> the first entry of another team the ISAC received."""
+    c = OBJECTS.c
+    rows = conn.execute(
+        select(c.id, c.stix_id, c.version)
+        .where(c.exercise_id == exercise_id, c.publisher != isac, _received_by(isac))
+        .where(c.stix_id.in_(sorted({x.stix_id for x in checked}))).order_by(c.id))
+    found: dict[tuple[str, str], int] = {}
+    for row in rows:
+        found.setdefault((row.stix_id, row.version), int(row.id))
+    return found
+
+
+def _visible_entry(engine: Engine, exercise_id: int, team: str, entry_id: int) -> Entry:
+    """An entry ``team`` received (a staff-side ISAC too: what its team received)."""
+    query = select(*_ENTRY_COLUMNS).where(OBJECTS.c.id == entry_id,
+                                  OBJECTS.c.exercise_id == exercise_id, _received_by(team))
     with engine.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
@@ -233,12 +274,12 @@ def _visible_entry(engine: Engine, exercise_id: int, caller: Caller, team: str,
 
 def _entry_by_id(engine: Engine, entry_id: int) -> Entry:
     with engine.connect() as conn:
-        return _entry(conn.execute(select(OBJECTS).where(OBJECTS.c.id == entry_id)).one())
+        return _entry(conn.execute(select(*_ENTRY_COLUMNS).where(OBJECTS.c.id == entry_id)).one())
 
 
 def _entry(row: Any) -> Entry:
     return Entry(row.id, row.stix_id, row.stix_type, row.version, row.publisher, row.tlp,
-                 row.relayed_from, _utc(row.added), row.body)
+                 row.relayed_from, _utc(row.added), row.body_json)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -146,22 +146,34 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _date_headers(page: feed.Page) -> dict[str, str]:
+    if not page.entries:
+        return {}
+    return {"X-TAXII-Date-Added-First": _stamp(page.entries[0].added),
+            "X-TAXII-Date-Added-Last": _stamp(page.entries[-1].added)}
+
+
 def _paged(page: feed.Page, body: dict[str, Any]) -> Response:
-    headers = {}
-    if page.entries:
-        headers = {"X-TAXII-Date-Added-First": _stamp(page.entries[0].added),
-                   "X-TAXII-Date-Added-Last": _stamp(page.entries[-1].added)}
     body["more"] = page.more
     if page.more:
         body["next"] = str(page.entries[-1].id)
-    return taxii_json(body, headers=headers)
+    return taxii_json(body, headers=_date_headers(page))
+
+
+def _envelope(page: feed.Page) -> Response:
+    """The envelope, the stored objects' JSON text spliced in as it is (a page of
+    1,000 objects is not parsed only to be serialised again)."""
+    meta = _paged(page, {}).get_data(as_text=True).rstrip().removesuffix("}")
+    objects = ",".join(e.body_json for e in page.entries)
+    response = taxii_json({}, headers=_date_headers(page))
+    response.set_data(f'{meta}, "objects": [{objects}]}}')
+    return response
 
 
 @bp.get("/<ex>/collections/<cid>/objects/")
 def get_objects(ex: str, cid: str) -> Response:
     exercise, caller = _member(ex)
-    page = _page(exercise, caller, _collection(exercise, cid))
-    return _paged(page, {"objects": [e.body for e in page.entries]})
+    return _envelope(_page(exercise, caller, _collection(exercise, cid)))
 
 
 @bp.get("/<ex>/collections/<cid>/objects/<oid>/")
@@ -170,7 +182,7 @@ def get_object(ex: str, cid: str, oid: str) -> Response:
     page = _page(exercise, caller, _collection(exercise, cid), oid)
     if not page.entries:
         fail(404, "Not Found", f"no object {oid!r} that you may read")
-    return _paged(page, {"objects": [e.body for e in page.entries]})
+    return _envelope(page)
 
 
 @bp.get("/<ex>/collections/<cid>/objects/<oid>/versions/")
@@ -209,8 +221,9 @@ def add_objects(ex: str, cid: str) -> Response:
     published = feed.publish(web_context().engine, exercise.name, caller, objects, via="taxii")
     listed = objects if isinstance(objects, list) else []
     versions = {o.get("id"): o.get("modified", "") for o in listed if isinstance(o, dict)}
-    successes = [{"id": i, "version": versions.get(i, ""), "message": "added"}
-                 for i in published.stored]
+    relayed = set(published.relayed)
+    successes = [{"id": i, "version": versions.get(i, ""),
+                  "message": "relayed" if i in relayed else "added"} for i in published.stored]
     successes += [{"id": i, "version": versions.get(i, ""), "message": "already in the feed"}
                   for i in published.duplicates]
     requested = _stamp(datetime.now().astimezone())

@@ -94,6 +94,12 @@ def test_isac_relays_what_it_received_and_tlp_allows(engine: Engine, exercise: E
                         if e.stix_id == secret["id"])
     with pytest.raises(SharingDenied, match="may not be shared further"):
         relay(engine, EXERCISE, ISAC, secret_entry.id)
+    with pytest.raises(SharingDenied, match="may not be shared further"):
+        publish(engine, EXERCISE, ISAC, [secret])  # re-adding is relaying too
+    again = indicator(Tlp.GREEN)
+    publish(engine, EXERCISE, BLUE3, [again])
+    through_add = publish(engine, EXERCISE, ISAC, [again])
+    assert through_add.relayed == [again["id"]] and through_add.matches == []
 
 
 def test_isac_advisory_reaches_every_member(engine: Engine, exercise: Exercise) -> None:

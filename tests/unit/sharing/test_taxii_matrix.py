@@ -83,6 +83,17 @@ def test_who_may_publish(world: tuple[TaxiiWorld, dict[Tlp, str]], account: str,
     assert response.content_type == TAXII
 
 
+def test_isac_relays_by_adding_what_it_received(
+        world: tuple[TaxiiWorld, dict[Tlp, str]]) -> None:
+    taxii, ids = world
+    received = {o["id"]: o for o in taxii.get("ines", FEED).get_json()["objects"]}
+    relayed = taxii.post("ines", FEED, [received[ids[Tlp.GREEN]]])
+    assert relayed.status_code == 202
+    assert [s["message"] for s in relayed.get_json()["successes"]] == ["relayed"]
+    refused = taxii.post("ines", FEED, [received[ids[Tlp.RED]]])
+    assert refused.status_code == 403 and "shared further" in refused.get_json()["description"]
+
+
 def test_strangers_and_anonymous(world: tuple[TaxiiWorld, dict[Tlp, str]]) -> None:
     taxii, _ = world
     assert taxii.get("stray", ROOT).status_code == 404  # blue-9 plays elsewhere
