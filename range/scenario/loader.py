@@ -29,6 +29,33 @@ from range.scenario.models import Scenario
 from range.scenario.partial import partial_scenario
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose scalar constructors report a bad value at its node:
+    ``!!int dmz``, ``!!timestamp x`` or a 5,000-digit integer is a located
+    problem, not a ValueError from deep inside PyYAML."""
+
+
+def _guarded(tag: str) -> Any:
+    construct = yaml.SafeLoader.yaml_constructors[tag]
+
+    def guarded(loader: yaml.SafeLoader, node: Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            kind = tag.rsplit(":", 1)[-1]
+            text = str(node.value)
+            shown = repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} chars)"
+            why = "too many digits" if "limit" in str(exc) else f"not a valid {kind}"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} tagged !!{kind}: {why}", node.start_mark) from None
+
+    return guarded
+
+
+for _tag in ("int", "float", "bool", "timestamp", "binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _guarded(f"tag:yaml.org,2002:{_tag}"))
+
+
 @dataclass(frozen=True)
 class LoadedScenario:
     scenario: Scenario
@@ -79,7 +106,7 @@ def _single(filename: str, message: str) -> ScenarioError:
 def _parse(text: str, filename: str) -> tuple[MappingNode, dict[str, Any]]:
     """The node tree and the plain data of a YAML text with one mapping."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             problems = list(_duplicate_keys(node, filename)) if node is not None else []
@@ -115,7 +142,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, filename: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     words = [w for w in (exc.context, exc.problem) if w]
-    message = "YAML syntax error: " + ("; ".join(words) if words else "cannot parse")
+    kind = "invalid YAML value" if isinstance(exc, yaml.constructor.ConstructorError) else (
+        "YAML syntax error")
+    message = f"{kind}: " + ("; ".join(words) if words else "cannot parse")
     if exc.context_mark is not None and exc.context and mark is not exc.context_mark:
         message += f" (started at line {exc.context_mark.line + 1})"
     return Problem(filename, line, col, message)

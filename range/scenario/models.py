@@ -33,6 +33,12 @@ _OCTET = r"(?:\d{1,3}|\d{0,2}\{copy\}\d{0,2})"
 ENDPOINT_PATTERN = rf"^(?:[a-z][a-z0-9-]{{0,30}}|{_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?)$"
 
 
+# Bounds that keep every number of a scenario far from the database's 64-bit
+# integers and from overflowing timers: an exercise lasts at most a year.
+MAX_SECONDS = 366 * 24 * 3600
+MAX_POINTS = 1_000_000
+
+
 def parse_duration(value: Any) -> int:
     """Turn ``90m``, ``30s``, ``1h30m`` (or a plain number of seconds) into seconds."""
     if isinstance(value, bool):
@@ -40,13 +46,19 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return value
+        return _at_most_a_year(value)
     if isinstance(value, str):
         match = _DURATION.match(value.strip())
-        if match and any(match.groups()):
+        if match and any(match.groups()) and max(len(g or "") for g in match.groups()) <= 12:
             hours, minutes, seconds = (int(g or 0) for g in match.groups())
-            return hours * 3600 + minutes * 60 + seconds
+            return _at_most_a_year(hours * 3600 + minutes * 60 + seconds)
     raise ValueError(f"expected a duration like 30s, 10m or 1h30m, got {value!r}")
+
+
+def _at_most_a_year(seconds: int) -> int:
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"a duration is at most 366 days ({MAX_SECONDS}s)")
+    return seconds
 
 
 def format_duration(seconds: int) -> str:
@@ -209,7 +221,7 @@ class Vulnerability(Strict):
 
 class ObjectiveFlag(Strict):
     path: str = Field(pattern=r"^/")
-    points: int = Field(default=100, ge=0)
+    points: int = Field(default=100, ge=0, le=MAX_POINTS)
     owner: str = "root"
     group: str | None = None
     mode: str = Field(default="0600", pattern=r"^0?[0-7]{3,4}$")
@@ -218,7 +230,7 @@ class ObjectiveFlag(Strict):
 class Limits(Strict):
     memory: str = Field(default="256m", pattern=r"^\d+[kmg]$")
     cpus: float = Field(default=0.5, gt=0, le=64)
-    pids: int = Field(default=256, ge=16)
+    pids: int = Field(default=256, ge=16, le=1_000_000)
 
 
 class Host(Strict):
@@ -263,7 +275,8 @@ class Inject(Strict):
     to: str = Field(default="all", description="Team name, role, or 'all'.")
     message: str | None = None
     run: RunStep | None = None
-    points: int = Field(default=0, ge=0, description="Points for a graded response.")
+    points: int = Field(default=0, ge=0, le=MAX_POINTS,
+                        description="Points for a graded response.")
 
     @model_validator(mode="after")
     def _has_content(self) -> Inject:
@@ -275,14 +288,15 @@ class Inject(Strict):
 class Hint(Strict):
     id: Name
     text: str
-    penalty: int = Field(default=0, ge=0)
+    penalty: int = Field(default=0, ge=0, le=MAX_POINTS)
     to: str = "all"
 
 
 class Scoring(Strict):
     formula: str = "faust"
-    weights: dict[str, float] = Field(default_factory=dict)
-    first_blood: float = Field(default=0.0, ge=0)
+    weights: dict[str, Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]] = Field(
+        default_factory=dict)
+    first_blood: float = Field(default=0.0, ge=0, le=MAX_POINTS, allow_inf_nan=False)
     report_deadline: Duration = Field(default=900)
     freeze: Duration | None = Field(default=None, description="Freeze this long before the end.")
 
@@ -371,7 +385,7 @@ class Scenario(Strict):
     description: str = ""
     duration: Duration
     tick: Duration = Field(default=60)
-    flag_lifetime: int = Field(default=5, ge=1)
+    flag_lifetime: int = Field(default=5, ge=1, le=10_000, description="In ticks.")
     teams: list[Team]
     networks: dict[Name, Network]
     hosts: dict[Name, Host]

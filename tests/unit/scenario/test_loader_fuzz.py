@@ -55,7 +55,7 @@ def at(value: Any, path: tuple[Any, ...]) -> Any:
 def mutate_structure(text: str, data: st.DataObject) -> str:
     try:
         tree = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except Exception:  # PyYAML's own ValueErrors too: such text is left to the loader
         return text
     spots = containers(tree)
     if not spots:
@@ -74,6 +74,32 @@ def mutate_structure(text: str, data: st.DataObject) -> str:
         other = data.draw(st.sampled_from(keys))
         target[key], target[other] = target[other], target[key]
     return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True)
+
+
+# What a hostile trainer's file may hold where a value goes (issue 15, item 14):
+# tags on the wrong scalar, numbers past every bound, NUL and over-long names.
+TAGS = ["!!timestamp ", "!!int ", "!!float ", "!!bool ", "!!binary ", "!!set ", "!!str ",
+        "!!null ", "!!omap ", "!!map ", "!!seq "]
+HOSTILE_VALUES = ["9" * 5000, "1e30", "1" + "0" * 30, "-1" + "0" * 25, ".nan", ".inf", "-.inf",
+                  '"a\\0b"', "a" * 256, "roles/" + "a" * 256, '"checkers/\\0x.py"',
+                  "9999-12-31", "99999999999h", "0x7fffffffffffffffff", "1_000_000_000_000"]
+
+
+def mutate_value(text: str, data: st.DataObject) -> str:
+    """Replace (or tag) the value after one ``key:`` of the text."""
+    lines = text.splitlines(keepends=True)
+    spots = [i for i, line in enumerate(lines)
+             if ": " in line and not line.lstrip().startswith("#")]
+    if not spots:
+        return text
+    index = data.draw(st.sampled_from(spots))
+    head, _, rest = lines[index].partition(": ")
+    if data.draw(st.booleans()):
+        value = data.draw(st.sampled_from(HOSTILE_VALUES)) + "\n"
+    else:
+        value = data.draw(st.sampled_from(TAGS)) + rest
+    lines[index] = f"{head}: {value}"
+    return "".join(lines)
 
 
 def mutate_text(text: str, data: st.DataObject) -> str:
@@ -95,12 +121,12 @@ def mutate_text(text: str, data: st.DataObject) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_mutated_scenarios_only_raise_located_scenario_errors(data: st.DataObject) -> None:
     text = data.draw(st.sampled_from(SOURCES))
     for _ in range(data.draw(st.integers(1, 3))):
-        mutate = data.draw(st.sampled_from([mutate_structure, mutate_text]))
+        mutate = data.draw(st.sampled_from([mutate_structure, mutate_text, mutate_value]))
         text = mutate(text, data)
     try:
         load_text(text, "fuzz.yaml", ROOT / "scenarios" / "dmz-breach", ROOT)
