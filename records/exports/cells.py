@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-# A cell starting with one of these is a formula to Excel/LibreOffice/Sheets
-# (OWASP "CSV injection"); a leading single quote makes it plain text.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from defusedcsv.csv import _escape as _defused  # type: ignore[import-untyped]
+
+# What a spreadsheet may read as a formula is decided by defusedcsv's rule (a
+# first character of = + - @ | %, numbers excepted), applied to the text as a
+# spreadsheet sees it: leading blanks, byte-order marks and zero-width
+# characters skipped, fullwidth forms folded (NFKC: U+FF1D is "="). Tab and CR
+# first (OWASP's list) count too. A leading single quote makes it plain text.
+FORMULA_TRIGGERS = ("\t", "\r")
+_INVISIBLE = " \t\r\n\ufeff\u200b\u200c\u200d\u2060\u00a0\u3000"
 
 # C0 control characters other than tab, newline and carriage return, and DEL:
 # XML 1.0 (so XLSX and HTML) forbids most of them, and in a CSV or a report
@@ -21,6 +28,14 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def visible(text: str) -> str:
     """``text`` with each control character shown as ``\\xNN`` (inert, still readable)."""
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula (see FORMULA_TRIGGERS)."""
+    if text.startswith(FORMULA_TRIGGERS):
+        return True
+    seen = unicodedata.normalize("NFKC", text.lstrip(_INVISIBLE))
+    return bool(seen) and _defused(seen) != seen
 
 
 def plain(value: Any) -> str | int | float | bool | None:
@@ -44,9 +59,15 @@ def safe_cell(value: Any) -> Any:
     value = plain(value)
     if isinstance(value, str):
         value = visible(value)
-        if value.startswith(FORMULA_TRIGGERS):
+        if is_formula(value):
             return "'" + value
     return value
+
+
+def row(obj: Any, columns: tuple[str, ...]) -> list[Any]:
+    """Plain values; times stay datetimes (XLSX writes them as dates, CSV as ISO text)."""
+    values = [getattr(obj, name) for name in columns]
+    return [v if isinstance(v, datetime) else plain(v) for v in values]
 
 
 FINDING_COLUMNS = (
@@ -64,6 +85,3 @@ TRAINING_COLUMNS = (
 )
 AUDIT_COLUMNS = ("seq", "at", "actor", "action", "details", "prev_hash", "hash")
 
-
-def row(obj: Any, columns: tuple[str, ...]) -> list[Any]:
-    return [plain(getattr(obj, name)) for name in columns]

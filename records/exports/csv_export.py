@@ -1,11 +1,13 @@
-"""CSV: one file per record type, every cell safe against formula injection."""
+"""CSV: one file per record type, every cell safe against formula injection
+(cells.safe_cell, then defusedcsv's writer as a second guard)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from defusedcsv import csv  # type: ignore[import-untyped]
 
 from records.exports.cells import (
     AUDIT_COLUMNS,
