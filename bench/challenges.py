@@ -17,6 +17,7 @@ Prints correct answers per second (target >= 500/s) and the board's p50/p95
 latency meanwhile (target p95 < 100 ms).
 
     .venv/bin/python bench/challenges.py [--teams 200] [--challenges 25] [--seconds 10]
+        [--postgres postgresql+psycopg://...]   # default: SQLite in a temporary directory
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,9 +190,33 @@ async def _phase(port: int, seeded: Seed, pairs: list[tuple[int, int]], args: ar
     return answers, board, time.perf_counter() - began
 
 
+@contextmanager
+def private_database(server_url: str | None) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on ``server_url`` for the run (None: SQLite)."""
+    if server_url is None:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cyberrange_challengebench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def run(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory(prefix="cr-challengebench-") as tmp:
-        settings = Settings(data_dir=Path(tmp) / "data", root=ROOT)
+    with (tempfile.TemporaryDirectory(prefix="cr-challengebench-") as tmp,
+          private_database(args.postgres) as url):
+        settings = Settings(data_dir=Path(tmp) / "data", root=ROOT, database_url=url)
+        if url is not None:
+            os.environ["CYBERRANGE_DATABASE_URL"] = url  # the server's database too
         console.print(f"seeding {args.teams} teams and {args.challenges} dynamic challenges…")
         seeded = seed(settings, args.teams, args.challenges, Path(tmp))
         # every (team, challenge) pair once; pop() from the end: challenge by challenge
@@ -202,6 +231,7 @@ def run(args: argparse.Namespace) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+    console.print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}")
     console.print(f"correct answers: {answers.good / elapsed:6.0f}/s  "
                   f"p50 {percentile(answers.latencies, 0.5) * 1000:6.1f} ms  "
                   f"p99 {percentile(answers.latencies, 0.99) * 1000:6.1f} ms  "
@@ -227,6 +257,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--postgres", metavar="URL",
+                        help="a PostgreSQL server URL: run on a fresh database there")
     run(parser.parse_args())
 
 

@@ -124,12 +124,16 @@ def missing_prerequisites(challenge: StoredChallenge, solved: set[str],
 
 
 def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
-            rules: CompetitionRules, ids: dict[int, str]) -> tuple[AttemptResult, AuditItem]:
-    """One answer to ``challenge`` (steps 2-7 of the module docstring)."""
+            rules: CompetitionRules, ids: dict[int, str],
+            state: ExerciseState | None = None) -> tuple[AttemptResult, AuditItem]:
+    """One answer to ``challenge`` (steps 2-7 of the module docstring). ``state``: the
+    exercise's, when the caller read it in this transaction already (a group)."""
     if not visible(challenge.spec):
         raise NotFoundError(f"no challenge {challenge.name!r}")
     answer = answer.strip()[:MAX_ANSWER]
-    outcome, message = _judge(conn, move, challenge, answer, rules, ids)
+    if state is None:
+        state = exercise_state(conn, move.exercise_id)
+    outcome, message = _judge(conn, move, challenge, answer, rules, ids, state)
     tick = current_tick(conn, move.exercise_id)
     data = {"challenge": challenge.name, "answer": answer}
     rows = [fact_row(move.exercise_id, tick, FactKind.CHALLENGE_ATTEMPT, team=move.team,
@@ -157,8 +161,8 @@ def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: st
 
 
 def _judge(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
-           rules: CompetitionRules, ids: dict[int, str]) -> tuple[Outcome, str]:
-    state = exercise_state(conn, move.exercise_id)
+           rules: CompetitionRules, ids: dict[int, str],
+           state: ExerciseState) -> tuple[Outcome, str]:
     if state is not ExerciseState.RUNNING:
         return Outcome.CLOSED, f"the competition is {state.value}, not running"
     solved = solved_by(conn, move.exercise_id, move.team)

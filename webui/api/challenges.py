@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from flask import Response, send_file
 from pydantic import StringConstraints
 
-from records.challenge_actions import submit_answer, take_hint
+from records.challenge_actions import AnswerRequest, take_hint
 from scoring.challenges.board import challenge_board
 from scoring.challenges.feeds import ctfd_scoreboard_csv, ctftime_feed
 from scoring.challenges.listing import challenge_list, team_file
@@ -18,6 +18,7 @@ from scoring.ledger import load_teams
 from webui.api.common import READERS, caller, engine, exercise, own_team
 from webui.api.models import Strict
 from webui.api.registry import api_route
+from webui.challenge_commit import writer
 from webui.challenge_state import board as cached_board
 from webui.challenge_state import catalog
 
@@ -52,9 +53,9 @@ def list_challenges(ex: str) -> dict[str, Any]:
 def answer(ex: str, number: int, body: AnswerBody) -> dict[str, Any]:
     found = exercise(ex)
     team, known = own_team(found), catalog(found.name)
-    name = known.by_number(number).name
-    result = submit_answer(engine(), found.name, team, name, body.answer, caller().username,
-                           known)
+    request = AnswerRequest(team, known.by_number(number).name, body.answer,
+                            caller().username)
+    result = writer().answer(engine(), known, request)
     return {"challenge": number, "outcome": result.outcome.value, "message": result.message}
 
 

@@ -8,11 +8,12 @@ import io
 from flask import Blueprint, Response, render_template, request, send_file
 from werkzeug.wrappers import Response as BaseResponse
 
-from records.challenge_actions import submit_answer, take_hint
+from records.challenge_actions import AnswerRequest, take_hint
 from scoring.challenges.listing import challenge_list, team_file
 from scoring.tables import Exercise
 from webui.app import web_context
 from webui.auth import require
+from webui.challenge_commit import writer
 from webui.challenge_state import board, catalog
 from webui.pagekit import READ_ALL_ROLES, TEAM_ROLES, exercise, own_team, user
 
@@ -47,8 +48,8 @@ def answer(name: str, number: int) -> tuple[str, int]:
     if not text:
         return _page(found, "type an answer first", 400)
     known = catalog(found.name)
-    result = submit_answer(web_context().engine, found.name, team,
-                           known.by_number(number).name, text, user().username, known)
+    asked = AnswerRequest(team, known.by_number(number).name, text, user().username)
+    result = writer().answer(web_context().engine, known, asked)
     return _page(found, f"{result.challenge}: {result.outcome.value} — {result.message}")
 
 
