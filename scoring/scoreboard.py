@@ -16,11 +16,22 @@ are a cache keyed by formula and parameters; the ledger is the truth.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import String, case, delete, func, insert, literal_column, select, type_coerce
+from sqlalchemy import (
+    Select,
+    String,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -142,6 +153,42 @@ def _data(raw: Any) -> dict[str, Any]:
     return EMPTY if raw is None or raw == "{}" else dict(json.loads(raw))
 
 
+def rows_query(kinds: Sequence[FactKind] = SCORING_KINDS) -> Select[Any]:
+    """The columns :func:`read_rows` turns into FactRows, for facts of ``kinds``."""
+    c = FACT_TABLE.c
+    # A capture's claims are read by the database's JSON functions: cheaper than
+    # parsing each capture's whole document (with its flag text) in Python.
+    claims = [c.data[key].as_integer() for key in ("flag_tick", "copy", "slot")]
+    return select(
+        c.id,
+        c.tick,
+        c.kind,
+        c.team,
+        c.target,
+        c.host,
+        c.service,
+        c.outcome,
+        c.points,
+        # no formula reads a check's data (checker phases): leave it in the database
+        case((c.kind == FactKind.CHECK, None), else_=type_coerce(c.data, String)),
+        c.data["kind"].as_string(),
+        *claims,
+    ).where(c.kind.in_(kinds))
+
+
+def read_rows(conn: Connection, query: Select[Any]) -> list[FactRow]:
+    rows = []
+    for fid, tick, kind, team, target, host, service, outcome, points, raw, *claim in conn.execute(
+        query
+    ).all():
+        if kind is FactKind.CAPTURE:
+            data = dict(zip(_CLAIM_KEYS, claim, strict=True))
+        else:
+            data = _data(raw)
+        rows.append(FactRow(fid, tick, kind, team, target, host, service, outcome, points, data))
+    return rows
+
+
 def load_rows(
     conn: Connection, exercise_id: int, first: int, last: int, *, sum_checks: bool = False
 ) -> dict[int, list[FactRow]]:
@@ -154,39 +201,14 @@ def load_rows(
     """
     c = FACT_TABLE.c
     kinds = [k for k in SCORING_KINDS if not (sum_checks and k is FactKind.CHECK)]
-    # A capture's claims are read by the database's JSON functions: cheaper than
-    # parsing each capture's whole document (with its flag text) in Python.
-    claims = [c.data[key].as_integer() for key in ("flag_tick", "copy", "slot")]
     query = (
-        select(
-            c.id,
-            c.tick,
-            c.kind,
-            c.team,
-            c.target,
-            c.host,
-            c.service,
-            c.outcome,
-            c.points,
-            # no formula reads a check's data (checker phases): leave it in the database
-            case((c.kind == FactKind.CHECK, None), else_=type_coerce(c.data, String)),
-            c.data["kind"].as_string(),
-            *claims,
-        )
+        rows_query(kinds)
         .where(c.exercise_id == exercise_id, c.tick >= first, c.tick <= last)
-        .where(c.kind.in_(kinds))
         .order_by(c.tick, c.id)
     )
     grouped: dict[int, list[FactRow]] = {}
-    for fid, tick, kind, team, target, host, service, outcome, points, raw, *claim in conn.execute(
-        query
-    ).all():
-        if kind is FactKind.CAPTURE:
-            data = dict(zip(_CLAIM_KEYS, claim, strict=True))
-        else:
-            data = _data(raw)
-        row = FactRow(fid, tick, kind, team, target, host, service, outcome, points, data)
-        grouped.setdefault(tick, []).append(row)
+    for row in read_rows(conn, query):
+        grouped.setdefault(row.tick, []).append(row)
     if sum_checks:
         grouped.setdefault(last, []).extend(_check_counts(conn, exercise_id, first, last))
     return grouped

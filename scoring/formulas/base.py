@@ -194,6 +194,14 @@ class Accumulator:
 
     # -- feeding ---------------------------------------------------------------
     def apply_tick(self, tick: int, rows: Iterable[FactRow]) -> None:
+        self.apply_rows(rows)
+        self.end_tick(tick)
+        self.tick = tick
+
+    def apply_rows(self, rows: Iterable[FactRow]) -> None:
+        """Score facts of a tick that is still running: the tick is not ended
+        (:meth:`end_tick`), so more of its facts may follow, in id order, and the
+        totals are those a full feed of the facts so far would give."""
         for row in rows:
             kind = row.kind
             if kind is FactKind.CAPTURE:
@@ -205,8 +213,6 @@ class Accumulator:
                 team = row.target if kind is FactKind.ADJUSTMENT and row.target else row.team
                 if team is not None:
                     self.add(team, self._FIXED[kind], row.points, row, kind.value)
-        self.end_tick(tick)
-        self.tick = tick
 
     def add(self, team: str, category: str, points: float, row: FactRow, reason: str) -> None:
         points *= self.params.weight(category)

@@ -56,6 +56,14 @@ class FaustFormula(Accumulator):
         self.sla_unit = math.sqrt(max(1, len(params.teams)))
         self.w_attack, self.w_defense = params.weight("attack"), params.weight("defense")
         self.next_expiry: int | None = None  # earliest expiry among live flags
+        # the live flags' points, kept up to date capture by capture: reading the
+        # totals costs O(teams), not O(live flags), however long flags live
+        self.live_sums: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
+        self.live_services: defaultdict[str, defaultdict[str, float]] = defaultdict(
+            lambda: defaultdict(float)
+        )
 
     def on_capture(self, row: FactRow) -> None:
         key = flag_key(row.data)
@@ -67,7 +75,10 @@ class FaustFormula(Accumulator):
                 if self.next_expiry is None or expires < self.next_expiry:
                     self.next_expiry = expires
             entry = self.live[key] = [row.target, expires, [], service_label(row)]
+        elif entry[2]:  # its points change with n: take the old share out first
+            self._score(self.live_sums, entry[0], entry[2], entry[3], self.live_services, -1.0)
         entry[2].append(row.team)
+        self._score(self.live_sums, entry[0], entry[2], entry[3], self.live_services)
         if self.record:
             self.history[key].append(row)
 
@@ -84,15 +95,26 @@ class FaustFormula(Accumulator):
         done = [k for k, v in self.live.items() if v[1] is not None and v[1] <= tick + 1]
         for key in done:
             owner, _, attackers, label = self.live.pop(key)
+            self._score(self.live_sums, owner, attackers, label, self.live_services, -1.0)
             self._score(self.settled, owner, attackers, label, self.settled_services)
+        if not self.live:  # nothing live: no rounding left over from the moves above
+            self.live_sums.clear()
+            self.live_services.clear()
         pending = [entry[1] for entry in self.live.values() if entry[1] is not None]
         self.next_expiry = min(pending) if pending else None
 
     def _score(
-        self, into: Any, owner: str | None, attackers: list[str], label: str, services: Any
+        self,
+        into: Any,
+        owner: str | None,
+        attackers: list[str],
+        label: str,
+        services: Any,
+        sign: float = 1.0,
     ) -> None:
         n = len(attackers)
-        gain, loss = (1.0 + 1.0 / n) * self.w_attack, n**DEFENSE_EXPONENT * self.w_defense
+        gain = sign * (1.0 + 1.0 / n) * self.w_attack
+        loss = sign * n**DEFENSE_EXPONENT * self.w_defense
         for attacker in attackers:
             into[attacker]["attack"] += gain
             services[attacker][label] += gain
@@ -101,24 +123,10 @@ class FaustFormula(Accumulator):
             services[owner][label] -= loss
 
     def extra_totals(self) -> Totals:
-        live: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for team, cats in self.settled.items():
-            for cat, points in cats.items():
-                live[team][cat] += points
-        ignored: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for owner, _, attackers, label in self.live.values():
-            self._score(live, owner, attackers, label, ignored)
-        return {team: dict(cats) for team, cats in live.items()}
+        return _merged(self.settled, self.live_sums)
 
     def extra_service_totals(self) -> Totals:
-        live: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for team, services in self.settled_services.items():
-            for label, points in services.items():
-                live[team][label] += points
-        ignored: defaultdict[str, defaultdict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for owner, _, attackers, label in self.live.values():
-            self._score(ignored, owner, attackers, label, live)
-        return {team: dict(services) for team, services in live.items()}
+        return _merged(self.settled_services, self.live_services)
 
     def extra_lines(self) -> list[ScoreLine]:
         lines: list[ScoreLine] = []
@@ -171,3 +179,15 @@ class FaustFormula(Accumulator):
             self.settled[team].update(cats)
         for team, services in state["settled_services"].items():
             self.settled_services[team].update(services)
+        for owner, _, attackers, label in self.live.values():
+            self._score(self.live_sums, owner, attackers, label, self.live_services)
+
+
+def _merged(*parts: Mapping[str, Mapping[str, float]]) -> Totals:
+    result: dict[str, dict[str, float]] = {}
+    for part in parts:
+        for team, values in part.items():
+            mine = result.setdefault(team, {})
+            for key, points in values.items():
+                mine[key] = mine.get(key, 0.0) + points
+    return result

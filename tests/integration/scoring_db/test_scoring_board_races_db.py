@@ -16,6 +16,7 @@ from conftest import MakeExercise, set_tick
 from sqlalchemy.engine import Engine
 
 from scoring.ledger import fact_row, insert_rows
+from scoring.liveboard import LiveBoards
 from scoring.scoreboard import compute_scoreboard, recompute
 from scoring.tables import Exercise, FactKind
 
@@ -74,7 +75,8 @@ def test_racing_writers_and_readers_agree_with_a_recompute(
 ) -> None:
     """Property: whatever the interleaving of writers (facts of the current and
     past ticks, held open for random times), clock ticks and board readers, the
-    incremental board ends equal to a full recompute."""
+    incremental board (and a live board fed only new facts) ends equal to a
+    full recompute."""
     exercise = make_exercise(current_tick=1)
     rng = random.Random(seed)
     def step() -> tuple[int, str, float, float]:  # ticks back, team, points, seconds held
@@ -94,15 +96,20 @@ def test_racing_writers_and_readers_agree_with_a_recompute(
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    def reader() -> None:
+    live = LiveBoards()  # shared by two readers, as a web worker's threads share it
+
+    def reader(index: int) -> None:
         try:
             while not stop.is_set():
-                compute_scoreboard(db, exercise.name)
+                if index % 2:
+                    live.board(db, exercise.name)
+                else:
+                    compute_scoreboard(db, exercise.name)
         except BaseException as exc:
             errors.append(exc)
 
     writers = [threading.Thread(target=writer, args=(plan,)) for plan in plans]
-    readers = [threading.Thread(target=reader) for _ in range(2)]
+    readers = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
     for thread in writers + readers:
         thread.start()
     while any(t.is_alive() for t in writers):
@@ -114,3 +121,6 @@ def test_racing_writers_and_readers_agree_with_a_recompute(
         thread.join()
     assert errors == []
     assert board_totals(db, exercise) == full_totals(db, exercise)
+    assert {t.name: t.total for t in live.board(db, exercise.name).teams} == full_totals(
+        db, exercise
+    )
