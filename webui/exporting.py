@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from range.errors import NotFoundError
+from records.audit_seal import Sealer
 from records.exports import ExportError, export
 
 MEDIA_TYPES = {
@@ -30,13 +31,14 @@ class Download:
     body: bytes
 
 
-def export_download(engine: Engine, exercise_name: str, fmt: str, part: str = "") -> Download:
+def export_download(engine: Engine, exercise_name: str, fmt: str, part: str = "",
+                    sealer: Sealer | None = None) -> Download:
     """The export in ``fmt``: its single file, the file named ``part``
     (e.g. ``incidents`` for ``<exercise>-incidents.csv``), or a zip of all of them."""
     with tempfile.TemporaryDirectory(prefix="cyberrange-export-") as tmp:
         failed: dict[str, str] = {}
         try:
-            paths = sorted(export(engine, exercise_name, fmt, Path(tmp)))
+            paths = sorted(export(engine, exercise_name, fmt, Path(tmp), sealer=sealer))
         except ExportError as exc:  # the formats that worked, and a note of the others
             if not exc.written or fmt != "all":
                 raise

@@ -10,6 +10,7 @@ from flask import send_file
 from werkzeug.wrappers import Response
 
 from records import audit
+from records.audit_seal import Sealer
 from records.exports import FORMATS
 from records.findings import list_findings, update_finding
 from records.tables import Finding
@@ -17,6 +18,7 @@ from records.training import training_records
 from webui.api.common import READERS, STAFF, caller, engine, exercise, own_team, reads_all, record
 from webui.api.models import ExportQuery, FindingConfirm, PageQuery
 from webui.api.registry import api_route
+from webui.app import web_context
 from webui.errors import ApiError
 from webui.exporting import export_download
 
@@ -100,7 +102,8 @@ def download_export(ex: str, fmt: str, query: ExportQuery) -> Response:
     if fmt not in FORMATS:
         raise ApiError(404, "unknown_format", f"no export format {fmt!r}; choose from "
                        f"{', '.join(FORMATS)}", "fmt")
-    result = export_download(engine(), found.name, fmt, query.part)
+    result = export_download(engine(), found.name, fmt, query.part,
+                             Sealer.for_data_dir(web_context().settings.data_dir))
     record(found.name, "records.export", {"format": fmt, "part": query.part, "file": result.name})
     return send_file(io.BytesIO(result.body), mimetype=result.media_type, as_attachment=True,
                      download_name=result.name)

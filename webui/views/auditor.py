@@ -12,6 +12,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from werkzeug.wrappers import Response
 
 from records import audit
+from records.audit_seal import Sealer
 from records.exports import FORMATS
 from records.findings import list_findings
 from records.incidents import list_incidents
@@ -106,7 +107,8 @@ def download(name: str, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     part = request.args.get("part", "").strip()[:64]
-    result = export_download(web_context().engine, found.name, fmt, part)
+    result = export_download(web_context().engine, found.name, fmt, part,
+                             Sealer.for_data_dir(web_context().settings.data_dir))
     record_action(found.name, "records.export", {"format": fmt, "part": part, "file": result.name})
     return send_file(io.BytesIO(result.body), mimetype=result.media_type, as_attachment=True,
                      download_name=result.name)

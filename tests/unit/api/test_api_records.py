@@ -147,7 +147,8 @@ def test_export_download_and_training(world: ApiWorld) -> None:
     export = auditor.get(f"{X}/exports/json")
     assert export.status_code == 200
     assert "attachment" in export.headers["Content-Disposition"]
-    assert json.loads(export.data)  # an export document
+    doc = json.loads(export.data)  # an export document, its audit head signed
+    assert len(doc["audit"]["signed_head"]["signature"]) > 40
     export.close()
     missing = auditor.get(f"{X}/exports/docx")
     assert missing.status_code == 404
