@@ -23,6 +23,7 @@ PAGE_MODULES = (
     "webui.views.terminals",
     "webui.views.challenges",
     "webui.views.access",
+    "webui.views.pools",
     "webui.views.messages",
     "webui.api",
     "webui.taxii",

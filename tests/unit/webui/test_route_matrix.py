@@ -70,6 +70,7 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/terminals", "GET", ALL),
     (f"{X}/terminal/<host>/<int:copy>", "GET", frozenset({"red", "blue", "white", "admin"})),
     (f"{X}/access", "GET", ALL),
+    ("/pools", "GET", READERS),
     (f"{X}/access/vpn.conf", "GET", frozenset({"red", "blue"})),
     (f"{X}/access/vpn.png", "GET", frozenset({"red", "blue"})),
     (f"{X}/recordings/<session>", "GET", READERS),
