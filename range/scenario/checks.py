@@ -18,6 +18,7 @@ from range.scenario.checks_coordination import coordination_findings
 from range.scenario.checks_firewall import firewall_findings
 from range.scenario.checks_net import network_findings
 from range.scenario.checks_raw import raw_findings
+from range.scenario.checks_sharing import sharing_findings
 from range.scenario.finding import Finding
 from range.scenario.locate import PathItem
 from range.scenario.models import Host, Role, Scenario, Scope
@@ -215,4 +216,5 @@ MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
     (network_findings, frozenset({"teams", "networks", "hosts"})),
     (access_findings, frozenset({"access", "teams", "networks", "hosts"})),
     (coordination_findings, frozenset({"coordination", "teams", "duration"})),
+    (sharing_findings, frozenset({"sharing", "teams"})),
 )
