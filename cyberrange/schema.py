@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from cyberrange.migrations.compare import compare_type
+from cyberrange.migrations.helpers import compare_type
 from cyberrange.tables import import_all_tables
 from range import db as database
 from range.config import Settings

@@ -8,7 +8,7 @@ this checkout, then compared with the models (by default this checkout's;
 of a commit, so that only committed models count). Alembic writes the
 differences to ``cyberrange/migrations/versions/REV_<slug>.py``. Read it:
 a column added NOT NULL to a table that holds rows needs a server default, and
-enums need a hand (``cyberrange/migrations/compare.py``): values added to an
+enums need a hand (``cyberrange/migrations/helpers.py``): values added to an
 existing enum are ``add_enum_values(name, values)``, and a new table using an
 existing PostgreSQL enum type takes ``postgresql.ENUM(..., create_type=False)``.
 ``tests/unit/db/test_migrations.py`` (its PostgreSQL variant) checks both.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,60 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "cyberrange" / "migrations"
+BATCH = re.compile(r'^    with op\.batch_alter_table\("(\w+)", schema=None\) as batch_op:$')
+DROP = re.compile(r'^    op\.drop_table\("(\w+)"\)$')
+ENUM_NAME = re.compile(r'sa\.Enum\([^)]*name="(\w+)"')
+
+
+def _wrapped(names: list[str]) -> str:
+    """A list literal over lines of at most ~90 characters (one name a line would repeat
+    the same shape for pages)."""
+    lines, line = [], ""
+    for name in names:
+        item = f'"{name}", '
+        if len(line) + len(item) > 88:
+            lines.append(line.rstrip())
+            line = ""
+        line += item
+    lines.append(line.rstrip())
+    body = "\n".join(f"            {text}" for text in lines if text)
+    return f"        [\n{body}\n        ]" if body else "        []"
+
+
+def compact_downgrade(text: str, earlier: str) -> str:
+    """Alembic's downgrade drops each table's indexes, then the table; one
+    ``drop_tables([...], enum_types)`` says the same (indexes go with their
+    tables) and also drops the PostgreSQL enum types this revision made (those
+    its upgrade names and no ``earlier`` revision does)."""
+    head, _, body = text.partition("\ndef downgrade() -> None:\n")
+    lines, kept, dropped = body.splitlines(), [], []
+    index = 0
+    while index < len(lines):
+        batch = BATCH.match(lines[index])
+        end = index + 1
+        while batch and end < len(lines) and lines[end].startswith("        batch_op.drop_index"):
+            end += 1
+            while end < len(lines) and lines[end].startswith("            "):
+                end += 1  # the arguments of a multi-line drop_index
+            end += 1 if end < len(lines) and lines[end].startswith("        )") else 0
+        match = DROP.match(lines[end + 1]) if end + 1 < len(lines) else None
+        if batch and lines[end] == "" and match and match.group(1) == batch.group(1):
+            dropped.append(match.group(1))
+            index = end + 2
+            continue
+        if match := DROP.match(lines[index]):
+            dropped.append(match.group(1))
+        else:
+            kept.append(lines[index])
+        index += 1
+    if dropped:
+        made = sorted(set(ENUM_NAME.findall(head)) - set(ENUM_NAME.findall(earlier)))
+        call = f"    drop_tables(\n{_wrapped(dropped)},\n{_wrapped(made)},\n    )  # fmt: skip"
+        at = next(i for i, line in enumerate(kept) if "end Alembic commands" in line)
+        kept.insert(at, call)
+        head = head.replace("from alembic import op\n", "from alembic import op\n\n"
+                            "from cyberrange.migrations.helpers import drop_tables\n", 1)
+    return f"{head}\ndef downgrade() -> None:\n" + "\n".join(kept) + "\n"
 
 
 def generate(revision: str, message: str) -> None:
@@ -62,9 +117,15 @@ def main() -> None:
     argv = [sys.executable, __file__, args.revision, args.message, "--in-tree"]
     subprocess.run(argv, env=env, check=True)
     written = sorted((MIGRATIONS / "versions").glob(f"{args.revision}_*.py"))
-    ruff = Path(sys.executable).parent / "ruff"
-    subprocess.run([ruff, "format", "-q", *written], check=True)
-    subprocess.run([ruff, "check", "-q", "--fix", *written], check=False)
+    # Without the magic trailing comma, Alembic's constraints stay one line each.
+    ruff_format = [Path(sys.executable).parent / "ruff", "format", "-q",
+                   "--config", "format.skip-magic-trailing-comma = true"]  # fmt: skip
+    subprocess.run([*ruff_format, *written], check=True)
+    for path in written:
+        others = (o.read_text() for o in (MIGRATIONS / "versions").glob("*.py") if o != path)
+        path.write_text(compact_downgrade(path.read_text(), "\n".join(others)))
+    subprocess.run([*ruff_format, *written], check=True)
+    subprocess.run([ruff_format[0], "check", "-q", "--fix", *written], check=False)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from cyberrange.migrations.compare import compare_type
+from cyberrange.migrations.helpers import compare_type
 from cyberrange.tables import import_all_tables
 
 config = context.config

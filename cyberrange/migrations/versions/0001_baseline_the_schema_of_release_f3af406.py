@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+from cyberrange.migrations.helpers import drop_tables
+
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -149,10 +151,7 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("dedup_key", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("exercise_id", "dedup_key"),
     )
@@ -203,14 +202,8 @@ def upgrade() -> None:
         sa.Column("confirmed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("confirmed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["duplicate_of_id"],
-            ["finding.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
+        sa.ForeignKeyConstraint(["duplicate_of_id"], ["finding.id"]),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("uid"),
     )
@@ -251,10 +244,7 @@ def upgrade() -> None:
         sa.Column("reporter", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("tick", sa.Integer(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("uid"),
     )
@@ -270,14 +260,8 @@ def upgrade() -> None:
         sa.Column("participant_id", sa.Integer(), nullable=False),
         sa.Column("team_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["participant_id"],
-            ["participant.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
+        sa.ForeignKeyConstraint(["participant_id"], ["participant.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("exercise_id", "participant_id"),
     )
@@ -298,10 +282,7 @@ def upgrade() -> None:
         sa.Column("max_fact_id", sa.Integer(), nullable=False),
         sa.Column("totals", sa.JSON(), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("exercise_id", "formula_key", "tick"),
     )
@@ -318,10 +299,7 @@ def upgrade() -> None:
         sa.Column("role", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("copy_number", sa.Integer(), nullable=False),
         sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("exercise_id", "name"),
     )
@@ -335,10 +313,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["web_user.id"],
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["web_user.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("web_api_token", schema=None) as batch_op:
@@ -359,18 +334,9 @@ def upgrade() -> None:
         sa.Column("finding_id", sa.Integer(), nullable=True),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["finding_id"],
-            ["finding.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["incident_id"],
-            ["incidentreport.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
+        sa.ForeignKeyConstraint(["finding_id"], ["finding.id"]),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidentreport.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("uid"),
     )
@@ -388,22 +354,10 @@ def upgrade() -> None:
         sa.Column("fact_id", sa.Integer(), nullable=True),
         sa.Column("relation", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["exercise_id"],
-            ["exercise.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["fact_id"],
-            ["fact.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["finding_id"],
-            ["finding.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["incident_id"],
-            ["incidentreport.id"],
-        ),
+        sa.ForeignKeyConstraint(["exercise_id"], ["exercise.id"]),
+        sa.ForeignKeyConstraint(["fact_id"], ["fact.id"]),
+        sa.ForeignKeyConstraint(["finding_id"], ["finding.id"]),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidentreport.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("findinglink", schema=None) as batch_op:
@@ -423,10 +377,7 @@ def upgrade() -> None:
         sa.Column("value", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("ioc", sa.Boolean(), nullable=False),
         sa.Column("message", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["incident_id"],
-            ["incidentreport.id"],
-        ),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidentreport.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("observable", schema=None) as batch_op:
@@ -439,73 +390,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table("observable", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_observable_incident_id"))
-
-    op.drop_table("observable")
-    with op.batch_alter_table("findinglink", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_findinglink_incident_id"))
-        batch_op.drop_index(batch_op.f("ix_findinglink_finding_id"))
-        batch_op.drop_index(batch_op.f("ix_findinglink_exercise_id"))
-
-    op.drop_table("findinglink")
-    with op.batch_alter_table("evidencefile", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidencefile_exercise_id"))
-
-    op.drop_table("evidencefile")
-    with op.batch_alter_table("web_api_token", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_web_api_token_token_sha256"))
-
-    op.drop_table("web_api_token")
-    with op.batch_alter_table("teamentry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_teamentry_exercise_id"))
-
-    op.drop_table("teamentry")
-    with op.batch_alter_table("score_snapshot", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_score_snapshot_exercise_id"))
-
-    op.drop_table("score_snapshot")
-    with op.batch_alter_table("participantteam", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_participantteam_participant_id"))
-        batch_op.drop_index(batch_op.f("ix_participantteam_exercise_id"))
-
-    op.drop_table("participantteam")
-    with op.batch_alter_table("incidentreport", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_incidentreport_exercise_id"))
-
-    op.drop_table("incidentreport")
-    with op.batch_alter_table("finding", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_finding_exercise_id"))
-        batch_op.drop_index(batch_op.f("ix_finding_dedup_key"))
-
-    op.drop_table("finding")
-    with op.batch_alter_table("fact", schema=None) as batch_op:
-        batch_op.drop_index("ix_fact_exercise_kind_tick")
-        batch_op.drop_index(
-            "ix_fact_check_counts",
-            sqlite_where=sa.text("kind = 'CHECK'"),
-            postgresql_where=sa.text("kind = 'CHECK'"),
-        )
-
-    op.drop_table("fact")
-    with op.batch_alter_table("web_user", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_web_user_username"))
-
-    op.drop_table("web_user")
-    with op.batch_alter_table("range_record", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_range_record_name"))
-
-    op.drop_table("range_record")
-    with op.batch_alter_table("participant", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_participant_username"))
-
-    op.drop_table("participant")
-    with op.batch_alter_table("exercise", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_exercise_name"))
-
-    op.drop_table("exercise")
-    with op.batch_alter_table("auditentry", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_auditentry_chain"))
-
-    op.drop_table("auditentry")
+    drop_tables(
+        [
+            "observable", "findinglink", "evidencefile", "web_api_token", "teamentry",
+            "score_snapshot", "participantteam", "incidentreport", "finding", "fact", "web_user",
+            "range_record", "participant", "exercise", "auditentry",
+        ],
+        [
+            "exercisestate", "factkind", "findingstatus", "incidentstatus", "pap", "rangestate",
+            "severity", "tlp", "userrole",
+        ],
+    )  # fmt: skip
     # ### end Alembic commands ###

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from cyberrange.cli import cli
 from cyberrange.schema import BASELINE, alembic_config, differences, head, upgrade
@@ -66,7 +66,7 @@ def previous_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_migrations_from_nothing_reach_the_models(database_url: str) -> None:
-    """The head test: a model change without its migration fails here."""
+    """The head test: a model change without its migration fails here. And back down."""
     import_all_tables()
     engine = make_engine(database_url)
     try:
@@ -74,6 +74,13 @@ def test_migrations_from_nothing_reach_the_models(database_url: str) -> None:
             command.upgrade(alembic_config(conn), "head")
         with engine.connect() as conn:
             assert differences(conn) == []
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "base")
+        with engine.connect() as conn:
+            assert inspect(conn).get_table_names() == ["alembic_version"]
+            if conn.dialect.name == "postgresql":
+                enums = conn.execute(text("SELECT typname FROM pg_type WHERE typtype = 'e'"))
+                assert enums.all() == []
     finally:
         engine.dispose()
 

@@ -1,4 +1,7 @@
-"""How a database column's type is compared with its model's (autogenerate and the head test).
+"""Helpers of the migrations: type comparison, enum values, dropping tables.
+
+How a database column's type is compared with its model's (autogenerate and
+the head test):
 
 Enums need their own rule. SQLite stores an Enum as a plain VARCHAR without a
 constraint and enforces no length, so there is nothing to migrate when values
@@ -9,6 +12,7 @@ compare; they are compared here, in order, so a value added to a model without
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -39,3 +43,16 @@ def add_enum_values(type_name: str, values: list[str]) -> None:
         return
     for previous, value in pairwise(values):
         op.execute(f"ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{value}' AFTER '{previous}'")
+
+
+def drop_tables(tables: Sequence[str], enum_types: Sequence[str] = ()) -> None:
+    """Drop ``tables`` in the order given (dependents first; indexes go with their tables).
+
+    On PostgreSQL, then drop ``enum_types``, which no table uses any more
+    (``op.drop_table`` leaves them behind).
+    """
+    for table in tables:
+        op.drop_table(table)
+    if op.get_bind().dialect.name == "postgresql":
+        for name in enum_types:
+            op.execute(f"DROP TYPE IF EXISTS {name}")
