@@ -5,7 +5,9 @@ second. A board only changes when a fact is appended or the exercise row
 changes (state, tick, formula), so each worker keeps the last payload per
 exercise and view with a version read by two indexed one-row queries; when the
 version is unchanged only ``time_left`` moves, by the wall time elapsed while
-running. One thread computes a missing board while the others wait for it. The API,
+running. One thread computes a missing board while the others wait for it,
+through the worker's :class:`scoring.liveboard.LiveBoards`: after new facts, a
+board costs what the new facts cost, not what the ledger holds. The API,
 the scoreboard page, its JSON and its live stream all read through it.
 """
 
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from range.db import DriverSQL
 from scoring.ledger import FACT_TABLE
+from scoring.liveboard import LiveBoards
 from scoring.scoreboard import FULL_VIEW_ROLES
 from scoring.tables import Exercise, ExerciseState
 from webui.boardjson import board_payload
@@ -42,6 +45,7 @@ class BoardCache:
         self._lock = threading.Lock()
         self._entries: dict[tuple[str, bool], _Entry] = {}
         self._computing: dict[tuple[str, bool], threading.Lock] = {}
+        self._live = LiveBoards()  # a new board costs the facts since the last one
 
     def payload(self, engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
         key = (exercise_name, viewer_role in FULL_VIEW_ROLES)
@@ -53,7 +57,7 @@ class BoardCache:
             with gate:  # one computation per key; the others find its result
                 entry = self._fresh(key, version)
                 if entry is None:
-                    board = board_payload(engine, exercise_name, viewer_role)
+                    board = board_payload(engine, exercise_name, viewer_role, self._live)
                     entry = _Entry(version, board, time.monotonic())
                     with self._lock:
                         self._entries[key] = entry

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from scoring.exercise import get_exercise, time_left
+from scoring.liveboard import LiveBoards
 from scoring.scoreboard import compute_scoreboard
 
 POLL_SECONDS = 1.0
@@ -40,10 +41,16 @@ class StreamSlots:
             self._free.release()
 
 
-def board_payload(engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
-    """What a viewer of ``viewer_role`` may see: frozen for teams during a freeze."""
+def board_payload(
+    engine: Engine, exercise_name: str, viewer_role: str, live: LiveBoards | None = None
+) -> dict[str, Any]:
+    """What a viewer of ``viewer_role`` may see: frozen for teams during a freeze.
+    ``live``: the process's live boards (fed only the facts since the last read)."""
     exercise = get_exercise(engine, exercise_name)
-    board = compute_scoreboard(engine, exercise_name, viewer_role=viewer_role)
+    if live is not None:
+        board = live.board(engine, exercise_name, viewer_role=viewer_role)
+    else:
+        board = compute_scoreboard(engine, exercise_name, viewer_role=viewer_role)
     return {
         "exercise": board.exercise,
         "state": str(exercise.state),
