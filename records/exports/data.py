@@ -15,6 +15,7 @@ from records.audit import Verdict
 from records.audit_seal import Sealer, SignedHead, document
 from records.audit_table import AuditEntry
 from records.common import exercise_id, get_exercise, scenario_of
+from records.coordination.summary import CoordinationSummary, summary
 from records.scores import ScoreView, load_scores
 from records.tables import EvidenceFile, Finding, FindingLink, IncidentReport, Observable
 from records.training import TrainingRecord, training_records
@@ -39,6 +40,7 @@ class ExportData:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seal: SignedHead | None = None  # the signed head of the audit chain (None: no key given)
     audit_document: dict[str, Any] | None = None  # the log as `audit verify FILE` reads it
+    coordination: CoordinationSummary = field(default_factory=CoordinationSummary)
 
     def incident_links(self, incident_id: int | None) -> tuple[list[int], list[str]]:
         """(red action fact ids, finding uids) an incident is linked to."""
@@ -88,4 +90,5 @@ def collect(engine: Engine, exercise_name: str, sealer: Sealer | None = None) ->
         evidence=evidence, scores=scores, training=training,
         audit=audit.entries(engine, exercise_name),
         audit_verdict=audit.verify(engine, exercise_name),
+        coordination=summary(engine, exercise_name),
     )

@@ -58,6 +58,7 @@ def render(data: ExportData) -> str:
         incidents=_incidents(data), scores=data.scores, teams=_teams(data),
         training=data.training, evidence=data.evidence, verdict=data.audit_verdict,
         seal=data.seal,
+        coordination=data.coordination,
         # Our own matplotlib output; the text inside it is escaped by matplotlib.
         topology_svg=Markup(charts.topology(data.scenario, data.exercise.range_name)),  # noqa: S704
         timeline_svg=Markup(charts.score_timeline(data.scores)),  # noqa: S704
