@@ -205,12 +205,42 @@ def _taxonomy(scenario: Scenario) -> Iterator[Finding]:
                 yield Finding(("hosts", host_name, "vulnerabilities", i, "cvss"), str(exc))
 
 
+def _objectives(scenario: Scenario) -> Iterator[Finding]:
+    """Objectives name hosts, services, techniques and injects the scenario has."""
+    services = {s.name for h in scenario.hosts.values() for s in h.services}
+    roles = {t.role.value for t in scenario.teams} | {t.name for t in scenario.teams}
+    for i, objective in enumerate(scenario.objectives):
+        base: tuple[PathItem, ...] = ("objectives", i)
+        if objective.team not in roles:
+            yield Finding((*base, "team"), f"objective {objective.id!r} is for {objective.team!r}"
+                          f", which is no team or role of the scenario")
+        for j, host in enumerate(objective.hosts):
+            if host not in scenario.hosts:
+                yield Finding((*base, "hosts", j), f"objective names undeclared host {host!r}")
+        for j, service in enumerate(objective.services):
+            if service not in services:
+                yield Finding((*base, "services", j),
+                              f"objective names unknown service {service!r}")
+        for j, tid in enumerate(objective.techniques):
+            try:
+                technique(tid)
+            except TaxonomyError as exc:
+                yield Finding((*base, "techniques", j), str(exc))
+        for j, index in enumerate(objective.injects):
+            if not 0 <= index < len(scenario.injects):
+                yield Finding((*base, "injects", j), f"objective names inject {index}, but the "
+                              f"scenario has {len(scenario.injects)} (counted from 0)")
+    yield from _duplicates(((o.id, ("objectives", i, "id"))
+                            for i, o in enumerate(scenario.objectives)), "objective id")
+
+
 # Each check and the top-level keys (as trainers write them) it reads.
 MODEL_CHECKS: tuple[tuple[Check, frozenset[str]], ...] = (
     (_names, frozenset({"teams", "hosts", "hints"})),
     (_references, frozenset({"teams", "networks", "hosts", "injects", "hints"})),
     (_routers, frozenset({"hosts"})),
     (_taxonomy, frozenset({"hosts", "injects"})),
+    (_objectives, frozenset({"objectives", "teams", "hosts", "injects"})),
     (firewall_findings, frozenset({"teams", "networks", "hosts"})),
     (_timing, frozenset({"tick", "duration", "injects", "scoring"})),
     (network_findings, frozenset({"teams", "networks", "hosts"})),

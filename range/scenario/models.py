@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from range.errors import PlanError
+from range.scenario.objectives import Objective
 
 SCHEMA_VERSION = "cyberrange/v1"
 
@@ -394,6 +395,7 @@ class Scenario(Strict):
     scoring: Scoring = Field(default_factory=Scoring)
     sharing: Sharing = Field(default_factory=Sharing)
     coordination: Coordination = Field(default_factory=Coordination)
+    objectives: list[Objective] = Field(default_factory=list)
     external_images: list[str] = Field(
         default_factory=list, description="Images not built from docker/ (pre-loaded)."
     )

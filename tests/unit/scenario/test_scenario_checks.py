@@ -285,3 +285,21 @@ def test_cvss_vector_with_a_repeated_metric_is_refused() -> None:
     vector = "CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
     found = problems_of(with_change("cwe: CWE-89}", f"cwe: CWE-89, cvss: '{vector}'}}"))
     assert any("Duplicate metric" in p.message and p.line == 33 for p in found), found
+
+
+def test_objectives_name_what_the_scenario_has() -> None:
+    images = "external_images: [ext/attacker, ext/router, ext/web]"
+    block = ("\nobjectives:\n  - {id: detect, title: Detect it, hosts: [web, mail],"
+             " techniques: [T1999], injects: [7], team: green}")
+    found = problems_of(with_change(images, images + block))
+    messages = sorted(p.message for p in found)
+    assert any("undeclared host 'mail'" in m for m in messages), messages
+    assert any("T1999 is not an ATT&CK technique" in m for m in messages), messages
+    assert any("names inject 7" in m for m in messages), messages
+    assert any("is for 'green'" in m for m in messages), messages
+
+
+def test_bundled_scenario_objectives_load() -> None:
+    loaded = load_text((ROOT / "scenarios/dmz-breach/scenario.yaml").read_text(),
+                       "scenario.yaml", ROOT / "scenarios/dmz-breach", ROOT)
+    assert [o.id for o in loaded.scenario.objectives][:1] == ["detect-shop-breach"]
