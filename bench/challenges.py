@@ -122,6 +122,30 @@ class Stats:
     errors: int = 0
 
 
+class _Connection:
+    """One keep-alive connection, opened again after the server dropped it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def exchange(self, method: str, path: str, token: str, body: bytes
+                       ) -> tuple[int, bytes]:
+        """Status and body; status 0 when the connection failed (counted as an error)."""
+        try:
+            if self.streams is None:
+                self.streams = await asyncio.open_connection(HOST, self.port)
+            return await _exchange(*self.streams, method, path, token, body)
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            self.close()
+            return 0, b""
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+        self.streams = None
+
+
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, method: str,
                     path: str, token: str, body: bytes) -> tuple[int, bytes]:
     writer.write((f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer {token}"
@@ -139,27 +163,27 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 async def _answers(port: int, seeded: Seed, pairs: list[tuple[int, int]], stop: float,
                    stats: Stats) -> None:
-    reader, writer = await asyncio.open_connection(HOST, port)
+    connection = _Connection(port)
     try:
         while pairs and time.perf_counter() < stop:
             team, number = pairs.pop()
             body = json.dumps({"answer": seeded.flags[number - 1]}).encode()
             start = time.perf_counter()
-            status, answer = await _exchange(
-                reader, writer, "POST", f"/api/v1/exercises/{EXERCISE}/challenges/{number}"
-                "/attempts", seeded.tokens[team], body)
+            status, answer = await connection.exchange(
+                "POST", f"/api/v1/exercises/{EXERCISE}/challenges/{number}/attempts",
+                seeded.tokens[team], body)
             stats.latencies.append(time.perf_counter() - start)
             if status == 200 and json.loads(answer)["outcome"] == "correct":
                 stats.good += 1
             else:
                 stats.errors += 1
     finally:
-        writer.close()
+        connection.close()
 
 
 async def _reader(port: int, token: str, index: int, readers: int, poll: float, began: float,
                   stop: float, stats: Stats) -> None:
-    reader, writer = await asyncio.open_connection(HOST, port)
+    connection = _Connection(port)
     sent = 0
     try:
         while True:
@@ -168,14 +192,13 @@ async def _reader(port: int, token: str, index: int, readers: int, poll: float, 
             if scheduled >= stop:
                 return
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-            status, _ = await _exchange(reader, writer, "GET",
-                                        f"/api/v1/exercises/{EXERCISE}/challenges/board", token,
-                                        b"")
+            status, _ = await connection.exchange(
+                "GET", f"/api/v1/exercises/{EXERCISE}/challenges/board", token, b"")
             stats.latencies.append(time.perf_counter() - scheduled)
             stats.good += status == 200
             stats.errors += status != 200
     finally:
-        writer.close()
+        connection.close()
 
 
 async def _phase(port: int, seeded: Seed, pairs: list[tuple[int, int]], args: argparse.Namespace,
