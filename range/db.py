@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from range.config import Settings
+from range.errors import ConfigError
 
 FILE_POOL = {"pool_size": 32, "max_overflow": 32}
 
@@ -34,6 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine for ``url``; ConfigError (no password shown) when it is malformed or
+    names a database driver that is not installed."""
+    try:
+        return _engine_for(url)
+    except (ArgumentError, ValueError, ImportError) as exc:
+        raise ConfigError(f"invalid database URL {_shown(url)}: {exc}") from None
+
+
+def _engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         connect = {"check_same_thread": False, "timeout": 30}
         # A file database's pool as large as a web worker's threads: readers never
@@ -46,11 +56,26 @@ def make_engine(url: str) -> Engine:
 
 
 def open_engine(settings: Settings) -> Engine:
+    """The database of ``settings``, its tables created; ConfigError (naming the URL
+    without its password) when the URL is malformed or the database unreachable."""
     if settings.database_url is None:
         settings.ensure_data_dir()
     engine = make_engine(settings.db_url)
-    create_tables(engine)
+    try:
+        create_tables(engine)
+    except (DBAPIError, OSError) as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise ConfigError(f"cannot use the database {_shown(settings.db_url)}: {reason}") from None
     return engine
+
+
+def _shown(url: str) -> str:
+    """The URL as it may be printed: without a password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return repr(url[:100])
 
 
 def create_tables(engine: Engine) -> None:

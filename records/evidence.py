@@ -16,8 +16,8 @@ from typing import BinaryIO
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from range.errors import RecordError
-from records.tables import EvidenceFile, new_uid
+from range.errors import NotFoundError, RecordError
+from records.tables import EvidenceFile, Finding, IncidentReport, new_uid
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _CHUNK = 64 * 1024
@@ -81,6 +81,7 @@ class EvidenceStore:
             uploaded_by: str = "", finding_id: int | None = None,
             incident_id: int | None = None) -> EvidenceFile:
         """Check, store and record one file; nothing is kept if a check fails."""
+        _check_owner(engine, exercise_id, finding_id, incident_id)
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         uid = new_uid()
         target = self.directory / uid
@@ -135,3 +136,15 @@ class EvidenceStore:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
         return digest.hexdigest() == record.sha256
+
+
+def _check_owner(engine: Engine, exercise_id: int, finding_id: int | None,
+                 incident_id: int | None) -> None:
+    """NotFoundError unless the finding and incident named exist in this exercise."""
+    with Session(engine) as session:
+        finding = None if finding_id is None else session.get(Finding, finding_id)
+        incident = None if incident_id is None else session.get(IncidentReport, incident_id)
+    if finding_id is not None and (finding is None or finding.exercise_id != exercise_id):
+        raise NotFoundError(f"no finding {finding_id} in this exercise")
+    if incident_id is not None and (incident is None or incident.exercise_id != exercise_id):
+        raise NotFoundError(f"no incident report {incident_id} in this exercise")

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from cyberrange.cli import crash
 from cyberrange.cli.lazy import LazyGroup
 from cyberrange.context import AppContext
 from range.config import Settings
@@ -28,12 +29,19 @@ class CyberrangeGroup(LazyGroup):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except CyberrangeError as exc:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own usage errors and exits (code 2, or as asked)
+        except Exception as exc:
             app = ctx.obj if isinstance(ctx.obj, AppContext) else None
             if app is not None and app.debug:
                 raise
-            _report(exc)
-            sys.exit(EXIT_ERROR)
+            if isinstance(exc, CyberrangeError):
+                _report(exc)
+                sys.exit(EXIT_ERROR)
+            # Anything else is a bug: the traceback goes to a log file, not the terminal.
+            path = crash.record(exc, app.settings.logs_dir if app is not None else None)
+            sys.stderr.write(crash.summary(exc, path))
+            sys.exit(crash.EXIT_BUG)
 
 
 def _report(exc: CyberrangeError) -> None:

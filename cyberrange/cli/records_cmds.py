@@ -28,6 +28,10 @@ def _cells(*values: object) -> list[Text]:
     return [Text(str(v)) for v in values]
 
 
+# A record id: positive, and small enough for the database's 64-bit integers.
+RECORD_ID = click.IntRange(1, 2**63 - 1)
+
+
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
@@ -112,6 +116,9 @@ def audit_key(app: AppContext) -> None:
 @click.pass_obj
 def audit_show(app: AppContext, name: str | None, limit: int | None, as_json: bool) -> None:
     """List the audit entries of exercise NAME (no NAME: the global chain)."""
+    if name is not None:
+        with Session(app.engine) as session:
+            get_exercise(session, name)  # an unknown exercise is an error, not "no entries"
     entries = audit.entries(app.engine, name)
     entries = entries[-limit:] if limit else entries
     if as_json:
@@ -164,7 +171,7 @@ def findings_list(app: AppContext, name: str, draft: bool, show_all: bool, as_js
 
 @findings_group.command("confirm")
 @click.argument("name")
-@click.argument("finding_id", type=int)
+@click.argument("finding_id", type=RECORD_ID)
 @click.option("--title")
 @click.option("--severity", type=click.Choice(["Info", "Low", "Medium", "High", "Critical"],
                                               case_sensitive=False))
@@ -210,8 +217,9 @@ def participant_assign(app: AppContext, name: str, username: str, team: str, rol
 @click.command("evidence")
 @click.argument("name")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--finding", "finding_id", type=int, help="Attach to this finding.")
-@click.option("--incident", "incident_id", type=int, help="Attach to this incident report.")
+@click.option("--finding", "finding_id", type=RECORD_ID, help="Attach to this finding.")
+@click.option("--incident", "incident_id", type=RECORD_ID,
+              help="Attach to this incident report.")
 @click.pass_obj
 def evidence_cmd(app: AppContext, name: str, file: Path, finding_id: int | None,
                  incident_id: int | None) -> None:

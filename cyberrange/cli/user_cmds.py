@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import csv
 import getpass
+import io
 from pathlib import Path
 
 import click
 
 from cyberrange.context import AppContext
+from range.errors import RecordError
 
 ROLES = click.Choice(["admin", "white", "red", "blue", "auditor"])
 
@@ -69,8 +71,14 @@ def import_users(app: AppContext, csv_file: Path) -> None:
     With `exercise`, the user joins it in `team` (an existing user only joins)."""
     from webui.participants import import_participants
 
-    with csv_file.open(newline="", encoding="utf-8") as handle:
-        report = import_participants(app.engine, csv.DictReader(handle))
+    try:
+        text = csv_file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"{csv_file}: not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                          "save the CSV as UTF-8") from None
+    except OSError as exc:
+        raise RecordError(f"cannot read {csv_file}: {exc.strerror or exc}") from None
+    report = import_participants(app.engine, csv.DictReader(io.StringIO(text, newline="")))
     for line in report.errors:
         app.console.print(f"[red]{line}[/red]")
     app.console.print(
