@@ -12,6 +12,7 @@ from range.errors import RecordError
 from records import audit
 from records.audit_seal import Sealer
 from records.exports import (
+    aar_export,
     audit_export,
     csv_export,
     defectdojo_export,
@@ -51,6 +52,7 @@ def exporters() -> dict[str, Exporter]:
         "html": html_export.write,
         "pdf": pdf_export.write,
         "audit": audit_export.write,
+        "aar": aar_export.write,
     }
 
 

@@ -39,6 +39,7 @@ class ExportData:
     audit_verdict: Verdict
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     seal: SignedHead | None = None  # the signed head of the audit chain (None: no key given)
+    facts: list[Fact] = field(default_factory=list)  # every fact (after-action analysis)
     audit_document: dict[str, Any] | None = None  # the log as `audit verify FILE` reads it
     coordination: CoordinationSummary = field(default_factory=CoordinationSummary)
 
@@ -65,8 +66,9 @@ def collect(engine: Engine, exercise_name: str, sealer: Sealer | None = None) ->
         observables = list(session.exec(select(Observable).where(col(Observable.incident_id).in_(
             [i.id for i in incidents])).order_by(col(Observable.id))))
         links = list(session.exec(select(FindingLink).where(FindingLink.exercise_id == ex_id)))
-        red_actions = list(session.exec(select(Fact).where(
-            Fact.exercise_id == ex_id, Fact.kind == FactKind.RED_ACTION).order_by(col(Fact.id))))
+        facts = list(session.exec(select(Fact).where(Fact.exercise_id == ex_id)
+                                  .order_by(col(Fact.id))))
+        red_actions = [f for f in facts if f.kind == FactKind.RED_ACTION]
         evidence = list(session.exec(select(EvidenceFile).where(
             EvidenceFile.exercise_id == ex_id).order_by(col(EvidenceFile.id))))
     duplicates: dict[int, int] = {}
@@ -84,7 +86,8 @@ def collect(engine: Engine, exercise_name: str, sealer: Sealer | None = None) ->
         seal = sealer.seal(engine, exercise_name)
         sealed = document(engine, exercise_name, seal, sealer.public_key)
     return ExportData(
-        seal=seal, audit_document=sealed, exercise=exercise, scenario=scenario_of(exercise),
+        seal=seal, audit_document=sealed, facts=facts, exercise=exercise,
+        scenario=scenario_of(exercise),
         findings=[f for f in all_findings if f.duplicate_of_id is None], duplicates=duplicates,
         incidents=incidents, observables=by_incident, links=links, red_actions=red_actions,
         evidence=evidence, scores=scores, training=training,

@@ -113,7 +113,7 @@ def test_pdf_has_pages_and_text(engine: Engine, played: str, tmp_path: Path) -> 
 
 def test_all_writes_every_format(engine: Engine, played: str, tmp_path: Path) -> None:
     names = {p.name for p in export(engine, played, "all", tmp_path)}
-    assert len(FORMATS) == 10  # and "audit", written only when signed (test_records_cli)
+    assert len(FORMATS) == 11  # and "audit", written only when signed (test_records_cli)
     assert {f"{played}.json", f"{played}.xlsx", f"{played}-report.pdf",
             f"{played}-stix.json", f"{played}-defectdojo.json", f"{played}-xapi.json",
             f"{played}-report.html", f"{played}-findings.csv"} <= names
