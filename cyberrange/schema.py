@@ -13,8 +13,8 @@ revision, BASELINE, is the schema of the last release without migrations
 - an ``alembic_version`` row: the missing revisions run, in one transaction;
 - tables but no ``alembic_version`` (made by ``create_all`` before
   migrations existed): if the tables already match the models it is stamped at
-  head, otherwise it is taken to be the baseline release's, stamped BASELINE
-  and upgraded from there.
+  head; if they are the baseline release's tables it is stamped BASELINE and
+  upgraded from there; anything else is refused (ConfigError), untouched.
 
 Processes starting together queue on one lock (SQLite: the writers' file lock
 of ``range.db``; PostgreSQL: an advisory lock), so exactly one of them
@@ -48,6 +48,12 @@ from range.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
+# The tables of release f3af406 (revision BASELINE creates exactly these).
+BASELINE_TABLES = frozenset({
+    "auditentry", "evidencefile", "exercise", "fact", "finding", "findinglink", "incidentreport",
+    "observable", "participant", "participantteam", "range_record", "score_snapshot",
+    "teamentry", "web_api_token", "web_user",
+})  # fmt: skip
 VERSION_TABLE = "alembic_version"
 # pg_advisory_lock key of schema upgrades ("cyberrange" in ASCII, truncated to 63 bits).
 PG_LOCK_KEY = 0x6379626572726E
@@ -109,10 +115,17 @@ def upgrade(engine: Engine) -> Upgrade:
             SQLModel.metadata.create_all(conn)
             command.stamp(config, "head")
             return Upgrade(None, target, "created")
-        if before is None and not differences(conn):
-            command.stamp(config, "head")
-            return Upgrade(None, target, "stamped")
         if before is None:
+            found = differences(conn)
+            if not found:
+                command.stamp(config, "head")
+                return Upgrade(None, target, "stamped")
+            if tables != BASELINE_TABLES:
+                raise ConfigError(
+                    "the database has tables but no recorded revision, and they match neither "
+                    f"release f3af406 nor this one (first difference: {found[0]}); "
+                    "upgrade it with the release that made it first"
+                )
             command.stamp(config, BASELINE)
         command.upgrade(config, "head")
         return Upgrade(before or BASELINE, target, "upgraded")

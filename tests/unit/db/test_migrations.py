@@ -23,10 +23,18 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from cyberrange.cli import cli
-from cyberrange.schema import BASELINE, alembic_config, differences, head, upgrade
+from cyberrange.schema import (
+    BASELINE,
+    BASELINE_TABLES,
+    alembic_config,
+    differences,
+    head,
+    upgrade,
+)
 from cyberrange.tables import import_all_tables
 from range.config import CHECKOUT_DIR
 from range.db import create_tables, make_engine
+from range.errors import ConfigError
 from records import audit
 
 PREVIOUS_RELEASE = "f3af406"
@@ -129,6 +137,26 @@ def test_fresh_and_create_all_databases_are_recorded_at_head(tmp_path: Path) -> 
     finally:
         fresh.dispose()
         made.dispose()
+
+
+def test_baseline_makes_the_previous_release_tables_and_strangers_are_refused(
+    tmp_path: Path,
+) -> None:
+    import_all_tables()
+    engine = make_engine(f"sqlite:///{tmp_path / 'baseline.db'}")
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), BASELINE)
+        with engine.begin() as conn:
+            assert set(inspect(conn).get_table_names()) - {"alembic_version"} == BASELINE_TABLES
+            conn.execute(text("DROP TABLE alembic_version"))
+            conn.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY)"))
+        with pytest.raises(ConfigError, match="match neither release f3af406 nor this one"):
+            upgrade(engine)
+        with engine.connect() as conn:  # refused, untouched
+            assert not inspect(conn).has_table("alembic_version")
+    finally:
+        engine.dispose()
 
 
 def test_db_commands(tmp_path: Path) -> None:
