@@ -15,7 +15,12 @@ clients take little of the CPU they share with the server), after a 2 s warm-up:
 * scoreboard latency p50/p95 (target p95 < 100 ms), read by the teams while
   the ledger holds what the first phase submitted: saturated (each client
   asks again as soon as it is answered: latency = clients / throughput) and
-  paced as browsers poll it (each client every --poll seconds).
+  paced as browsers poll it (each client every --poll seconds);
+* the board while submissions flow, the case teams live in: a third exercise
+  holds --mixed-facts facts (seeded before the server starts), single flags
+  arrive on schedule at --mixed-rate/s while the clients poll its board every
+  --poll seconds; prints the board's p50/p95 (target p95 < 100 ms with
+  100,000 facts, 100 flags/s and 50 readers) and the submissions' p99.
 
 The server's flag rate limit is lifted (CYBERRANGE_FLAG_RATE) for the run:
 the limiter has its own tests; here the code path is measured.
@@ -34,18 +39,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from webload import Load, Phase, Request, drive  # type: ignore[import-not-found]  # noqa: E402
+from webload import (  # noqa: E402
+    Load,
+    Phase,
+    Request,
+    drive,
+    drive_together,
+)
 
 from range.config import Settings  # noqa: E402
 from scoring.flags import FlagCodec  # noqa: E402
@@ -53,6 +65,7 @@ from scoring.flags import FlagCodec  # noqa: E402
 HOST = "127.0.0.1"  # never anything else: the bench talks to its own server
 DMZ = ROOT / "scenarios" / "dmz-breach" / "scenario.yaml"
 BATCH = 5000
+MIXED_FIRST = 10_000_000  # flag numbers of the mixed phase: never those of the others
 console = Console()
 
 
@@ -76,12 +89,25 @@ def _scenario() -> object:
         return Scenario.model_validate(yaml.safe_load(DMZ.read_text(encoding="utf-8")))
 
 
-def seed(settings: Settings) -> Seed:
+def _store_facts(engine: Engine, codec: FlagCodec, facts: int) -> None:
+    """``facts`` facts in the mixed phase's exercise: each accepted flag is two
+    (its SUBMISSION and its CAPTURE)."""
+    from scoring.ratelimit import RateLimiter
+    from scoring.submissions import Submitter
+
+    submitter = Submitter(engine, "webmixed", limiter=RateLimiter(rate=1e9, burst=1e9))
+    flags = list(flags_of(codec, MIXED_FIRST, facts // 2))
+    for start in range(0, len(flags), BATCH):
+        submitter.submit("red", flags[start:start + BATCH])
+
+
+def seed(settings: Settings, facts: int = 0) -> Seed:
     from cyberrange.tables import import_all_tables
     from range.db import open_engine
     from scoring.clock import Clock
     from scoring.exercise import create_exercise, get_exercise, transition
     from webui.accounts import create_user, issue_token
+    from webui.membership import join
 
     import_all_tables()
     engine = open_engine(settings)
@@ -91,13 +117,16 @@ def seed(settings: Settings) -> Seed:
         user = create_user(engine, username, "bench password", role, team=team)
         tokens[role] = issue_token(engine, user, "bench")
     codecs = {}
-    for name in ("webbench", "webbatch"):
+    for name in ("webbench", "webbatch", "webmixed"):
         created = create_exercise(engine, name, name, _scenario(), str(DMZ))  # type: ignore[arg-type]
         transition(engine, name, "start", "bench")
         assert created.id is not None
         Clock(engine, created.id).poll()  # tick 1
         found = get_exercise(engine, name)
         codecs[name] = FlagCodec(found.secret, created.id)
+        for username in ("red1", "blue1"):  # red and blue accounts play where they joined
+            join(engine, username, name, actor="bench")
+    _store_facts(engine, codecs["webmixed"], facts)
     engine.dispose()
     return Seed(tokens, codecs, 1)
 
@@ -162,7 +191,8 @@ def flags_of(codec: FlagCodec, first: int, count: int) -> Iterator[str]:
 def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="cr-webbench-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", root=ROOT)
-        seeded = seed(settings)
+        console.print(f"seeding {args.mixed_facts:,} facts for the mixed phase…")
+        seeded = seed(settings, args.mixed_facts)
         port = free_port()
         server = start_server(settings.data_dir, port, args.workers, args.threads)
         try:
@@ -214,6 +244,9 @@ def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -
         return Load(HOST, port, seeded.tokens[role], args.clients, seconds, limit, rate)
 
     meter.run(load("red", 2.0), one_flag, "warm-up")  # workers import, caches fill
+    if args.only_mixed:
+        mixed(args, meter, load, seeded)
+        return
     phase, elapsed, note = meter.run(load("red", args.seconds), one_flag, "single flags")
     console.print(single_line("single flags (saturated)     ", phase, elapsed))
     console.print(f"  {note}")
@@ -250,6 +283,39 @@ def report(args: argparse.Namespace, port: int, seeded: Seed, server_pid: int) -
                       f"p95 {percentile(phase.latencies, 0.95) * 1000:6.1f} ms  "
                       f"({phase.errors} errors; target p95 < 100 ms)")
         console.print(f"  {note}")
+    mixed(args, meter, load, seeded)
+
+
+def mixed(args: argparse.Namespace, meter: Meter, load: Callable[..., Load], seeded: Seed
+          ) -> None:
+    """The board while submissions flow: paced flags and polling readers at once."""
+    codec, sent = seeded.codecs["webmixed"], [MIXED_FIRST + args.mixed_facts // 2]
+
+    def flag(n: int) -> tuple[str, str, bytes | None, int]:
+        sent[0] += 1
+        body = json.dumps({"flags": list(flags_of(codec, sent[0], 1))}).encode()
+        return "POST", "/api/v1/exercises/webmixed/flags", body, 1
+
+    def board(n: int) -> tuple[str, str, bytes | None, int]:
+        return "GET", "/api/v1/exercises/webmixed/scoreboard", None, 1
+
+    senders = Load(HOST, meter.port, seeded.tokens["red"], 4, args.seconds, 100_000,
+                   args.mixed_rate)
+    readers = load("blue", args.seconds, args.clients / args.poll, 100_000)
+    cpu = server_cpu_seconds(meter.server_pid)
+    (reads, elapsed), (flags, _) = drive_together(
+        [(readers, board, "board while flags flow"), (senders, flag, "flags")], console)
+    used = server_cpu_seconds(meter.server_pid) - cpu
+    console.print(
+        f"board while flags flow ({args.mixed_facts:,} facts stored, {args.mixed_rate:g} "
+        f"flags/s sent, {args.clients} readers every {args.poll:g} s): "
+        f"{reads.units / elapsed:6.0f} reads/s  p50 {percentile(reads.latencies, 0.5) * 1000:6.1f}"
+        f" ms  p95 {percentile(reads.latencies, 0.95) * 1000:6.1f} ms  ({reads.errors} errors; "
+        f"target p95 < 100 ms)")
+    console.print(
+        f"  flags meanwhile: {flags.units / elapsed:5.0f} accepted/s  "
+        f"p99 {percentile(flags.latencies, 0.99) * 1000:6.1f} ms ({flags.errors} errors); "
+        f"server CPU {used:.1f} s in {elapsed:.1f} s")
 
 
 def main() -> None:
@@ -264,6 +330,12 @@ def main() -> None:
                         help="seconds between a polling client's scoreboard reads")
     parser.add_argument("--rate", type=float, default=500.0,
                         help="single flags per second sent on schedule in the paced phase")
+    parser.add_argument("--mixed-facts", type=int, default=100_000,
+                        help="facts stored before the mixed phase (board while flags flow)")
+    parser.add_argument("--mixed-rate", type=float, default=100.0,
+                        help="single flags per second arriving during the mixed phase")
+    parser.add_argument("--only-mixed", action="store_true",
+                        help="run the warm-up and the mixed phase only")
     args = parser.parse_args()
     console.print(f"{args.clients} clients on {HOST}, {args.workers} workers "
                   f"({os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}), "

@@ -119,17 +119,21 @@ async def _client(load: Load, make: Request, phase: Phase, numbers: list[int], i
         connection.close()
 
 
-async def _run(load: Load, make: Request, label: str, console: Console) -> tuple[Phase, float]:
+async def _run(load: Load, make: Request, label: str, console: Console,
+               show: bool = True) -> tuple[Phase, float]:
     phase = Phase()
     numbers = list(range(load.limit - 1, -1, -1))  # pop() hands them out in order
     began = time.perf_counter()
     tasks = [asyncio.create_task(_client(load, make, phase, numbers, i, began))
              for i in range(load.clients)]
-    with Progress(console=console, transient=True) as progress:
-        bar = progress.add_task(label, total=load.seconds)
-        while not all(t.done() for t in tasks):
-            progress.update(bar, completed=min(load.seconds, time.perf_counter() - began))
-            await asyncio.wait(tasks, timeout=0.2)
+    if show:
+        with Progress(console=console, transient=True) as progress:
+            bar = progress.add_task(label, total=load.seconds)
+            while not all(t.done() for t in tasks):
+                progress.update(bar, completed=min(load.seconds, time.perf_counter() - began))
+                await asyncio.wait(tasks, timeout=0.2)
+    else:
+        await asyncio.wait(tasks)
     for task in tasks:
         task.result()  # a bug in the client must not pass as a fast server
     return phase, time.perf_counter() - began
@@ -138,3 +142,16 @@ async def _run(load: Load, make: Request, label: str, console: Console) -> tuple
 def drive(load: Load, make: Request, label: str, console: Console) -> tuple[Phase, float]:
     """Run one phase; returns what it measured and how long it took."""
     return asyncio.run(_run(load, make, label, console))
+
+
+def drive_together(phases: list[tuple[Load, Request, str]], console: Console
+                   ) -> list[tuple[Phase, float]]:
+    """Run phases at the same time (e.g. paced submissions while clients read the
+    board), on the same loop; what each measured, in order."""
+
+    async def together() -> list[tuple[Phase, float]]:
+        runs = [_run(load, make, label, console, show=index == 0)
+                for index, (load, make, label) in enumerate(phases)]
+        return list(await asyncio.gather(*runs))
+
+    return asyncio.run(together())
