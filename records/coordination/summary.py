@@ -58,3 +58,17 @@ def summary(engine: Engine, exercise_name: str) -> CoordinationSummary:
     missing = [s for s in schedule(engine, exercise_name) if s.sitrep is None]
     return CoordinationSummary(len(threads), dict(sorted(counts.items())), responses, reports,
                                missing)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What the white cell's console flags: answers overdue or late, SITREPs missing."""
+
+    answers: list[Pending]
+    missing_slots: list[Slot]
+
+
+def attention(engine: Engine, exercise_name: str) -> Attention:
+    late = [p for p in pending(engine, exercise_name)
+            if p.answer.status in ("overdue", "late") and not p.answer.graded]
+    return Attention(late, [s for s in schedule(engine, exercise_name) if s.sitrep is None])

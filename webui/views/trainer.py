@@ -13,6 +13,7 @@ from range.lifecycle import status as range_status
 from range.plan import Plan
 from range.planner import make_plan
 from range.state import get_record, plan_from_dict
+from records.coordination.summary import attention
 from records.findings import list_findings
 from records.incidents import list_incidents
 from scoring.exercise import time_left
@@ -67,6 +68,7 @@ def console(name: str) -> str:
         reports=reports[::-1],
         findings=list_findings(engine, found.name),
         ledger=ledger[-30:][::-1],
+        coordination=attention(engine, found.name),
     )
 
 

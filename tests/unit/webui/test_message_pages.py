@@ -98,6 +98,10 @@ def test_the_white_cell_sees_late_and_missing(app: Flask, engine: Engine,
     page = white.get(f"{X}/coordination").get_data(as_text=True)
     assert page.count('class="request overdue"') == 2
     assert page.count('class="slot missing"') == 8
+    console = white.get(f"{X}/console").get_data(as_text=True)
+    alerts = console.split('id="coordination-alerts"', 1)[1].split("</section>", 1)[0]
+    assert alerts.count("<strong>overdue</strong>") == 2
+    assert alerts.count("SITREP missing") == 8
     auditor = logged_in(app, "auditor")
     assert auditor.get(f"{X}/coordination").status_code == 200
     assert logged_in(app, "blue1").get(f"{X}/coordination").status_code == 403
