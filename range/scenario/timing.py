@@ -1,14 +1,17 @@
 """Time-compressing a scenario for rehearsals and demos.
 
 A 90-minute drill can be rehearsed in a few minutes: every time in the
-scenario (inject times, report deadline, freeze) is scaled by the same factor;
+scenario (inject times, report deadline, freeze, coordination requests and
+SITREP period) is scaled by the same factor;
 the tick is set on its own, since checks need a few seconds whatever the pace.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from range.errors import PlanError
-from range.scenario.models import Scenario
+from range.scenario.models import Coordination, Scenario
 
 
 def compress(scenario: Scenario, duration: int, tick: int) -> Scenario:
@@ -31,6 +34,18 @@ def compress(scenario: Scenario, duration: int, tick: int) -> Scenario:
             "freeze": scale(freeze) if freeze else None,
         }
     )
-    return scenario.model_copy(
-        update={"duration": duration, "tick": tick, "injects": injects, "scoring": scoring}
-    )
+    return scenario.model_copy(update={
+        "duration": duration, "tick": tick, "injects": injects, "scoring": scoring,
+        "coordination": _coordination(scenario, duration, tick, scale),
+    })
+
+
+def _coordination(scenario: Scenario, duration: int, tick: int,
+                  scale: Callable[[int], int]) -> Coordination:
+    """Requests asked and due, and the SITREP period, on the compressed clock."""
+    block = scenario.coordination
+    requests = [r.model_copy(update={"at": min(scale(r.at), duration - 1), "due": scale(r.due)})
+                for r in block.requests]
+    sitrep = block.sitrep and block.sitrep.model_copy(
+        update={"every": max(scale(block.sitrep.every), tick)})
+    return block.model_copy(update={"requests": requests, "sitrep": sitrep})

@@ -11,6 +11,7 @@ from scenario_fixture_text import BASE
 from range.errors import ScenarioError
 from range.scenario.loader import load_text
 from range.scenario.schema import json_schema
+from range.scenario.timing import compress
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -82,3 +83,13 @@ def test_the_json_schema_is_generated_with_the_block() -> None:
     request = schema["$defs"]["AnswerRequest"]
     assert "from" in request["properties"] and "sender" not in request["properties"]
     assert schema["$defs"]["ExternalOrganisation"]["properties"]["kind"]
+
+
+def test_a_compressed_rehearsal_scales_coordination_times() -> None:
+    scenario = load(GOOD)  # 30 minutes; request at 5m due 30m; SITREP every 10m
+    fast = compress(scenario, duration=180, tick=5)  # a tenth
+    request = fast.coordination.requests[0]
+    assert (request.at, request.due) == (30, 180)
+    assert fast.coordination.sitrep is not None and fast.coordination.sitrep.every == 60
+    assert fast.coordination.organisations == scenario.coordination.organisations
+    assert compress(load(""), 180, 5).coordination.sitrep is None
