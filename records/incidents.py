@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -22,10 +23,14 @@ from records import audit
 from records.common import exercise_id, get_exercise
 from records.tables import (
     FindingLink,
+    FunctionalImpact,
+    IncidentPhase,
     IncidentReport,
     IncidentStatus,
+    InformationImpact,
     Observable,
     Pap,
+    Recoverability,
     Severity,
     Tlp,
 )
@@ -159,6 +164,7 @@ def file_incident(engine: Engine, exercise_name: str, team: str, reporter: str,
             end=data.end, techniques=list(data.techniques), hosts=list(data.hosts),
             team=team, reporter=reporter, tick=tick, **checked,
         )
+        report.detected_at = data.start or report.created_at
         session.add(report)
         session.flush()
         assert report.id is not None  # flushed
@@ -192,6 +198,70 @@ def link_red_actions(engine: Engine, report: IncidentReport, fact_ids: Sequence[
                 session.add(FindingLink(exercise_id=report.exercise_id, incident_id=report.id,
                                         finding_id=finding_id, relation="matches"))
         session.commit()
+
+
+_PHASE_TIME = {
+    IncidentPhase.DETECTION: "detected_at", IncidentPhase.CONTAINMENT: "contained_at",
+    IncidentPhase.ERADICATION: "eradicated_at", IncidentPhase.RECOVERY: "recovered_at",
+    IncidentPhase.POST_INCIDENT: "closed_at",
+}
+_PHASE_STATUS = {IncidentPhase.RECOVERY: IncidentStatus.RESOLVED,
+                 IncidentPhase.POST_INCIDENT: IncidentStatus.CLOSED}
+
+
+@dataclass(frozen=True)
+class Impact:
+    """NIST SP 800-61r2 impact categories (None: leave as it is)."""
+
+    functional: str | None = None
+    information: str | None = None
+    recoverability: str | None = None
+
+
+def _impact_fields(impact: Impact | None) -> dict[str, StrEnum | None]:
+    impact = impact or Impact()
+    return {
+        "functional_impact": FunctionalImpact(impact.functional) if impact.functional else None,
+        "information_impact": InformationImpact(impact.information)
+        if impact.information else None,
+        "recoverability": Recoverability(impact.recoverability)
+        if impact.recoverability else None,
+    }
+
+
+def advance(engine: Engine, exercise_name: str, incident_id: int, phase: str, actor: str,
+            at: datetime | None = None, impact: Impact | None = None) -> IncidentReport:
+    """Move an incident to a later NIST SP 800-61 phase, stamping when it began; audited.
+
+    Phases only move forward (skipping is allowed: containment may be the last step
+    a blue team takes); the status follows (recovery: resolved, post-incident: closed).
+    """
+    try:
+        wanted, fields = IncidentPhase(phase), _impact_fields(impact)
+    except ValueError as exc:
+        raise RecordError(f"invalid incident phase or impact: {exc}") from exc
+    order = list(IncidentPhase)
+    with Session(engine) as session:
+        ex_id = exercise_id(get_exercise(session, exercise_name))
+        report = session.get(IncidentReport, incident_id)
+        if report is None or report.exercise_id != ex_id:
+            raise NotFoundError(f"no incident {incident_id} in exercise {exercise_name!r}")
+        if order.index(wanted) < order.index(report.phase):
+            raise RecordError(f"incident {incident_id} is already in {report.phase.value}; "
+                              f"phases only move forward")
+        report.phase = wanted
+        setattr(report, _PHASE_TIME[wanted], at or datetime.now(UTC))
+        report.status = _PHASE_STATUS.get(wanted, IncidentStatus.IN_PROGRESS)
+        for key, value in fields.items():
+            if value is not None:
+                setattr(report, key, value)
+        session.add(report)
+        session.commit()
+        session.refresh(report)
+    audit.append(engine, exercise_name, actor, "incident.phase",
+                 {"incident": report.uid, "phase": wanted.value,
+                  **{k: v.value for k, v in fields.items() if v is not None}})
+    return report
 
 
 def set_status(engine: Engine, exercise_name: str, incident_id: int, status: str,

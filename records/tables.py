@@ -24,12 +24,16 @@ __all__ = [
     "Finding",
     "FindingLink",
     "FindingStatus",
+    "FunctionalImpact",
+    "IncidentPhase",
     "IncidentReport",
     "IncidentStatus",
+    "InformationImpact",
     "Observable",
     "Pap",
     "Participant",
     "ParticipantTeam",
+    "Recoverability",
     "Severity",
     "Tlp",
 ]
@@ -82,6 +86,43 @@ class Pap(StrEnum):
     GREEN = "GREEN"
     AMBER = "AMBER"
     RED = "RED"
+
+
+class IncidentPhase(StrEnum):
+    """NIST SP 800-61 incident response life cycle, in order (preparation precedes filing)."""
+
+    DETECTION = "detection-analysis"
+    CONTAINMENT = "containment"
+    ERADICATION = "eradication"
+    RECOVERY = "recovery"
+    POST_INCIDENT = "post-incident"
+
+
+class FunctionalImpact(StrEnum):
+    """NIST SP 800-61r2 table 3-2."""
+
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class InformationImpact(StrEnum):
+    """NIST SP 800-61r2 table 3-3."""
+
+    NONE = "none"
+    PRIVACY_BREACH = "privacy-breach"
+    PROPRIETARY_BREACH = "proprietary-breach"
+    INTEGRITY_LOSS = "integrity-loss"
+
+
+class Recoverability(StrEnum):
+    """NIST SP 800-61r2 table 3-4."""
+
+    REGULAR = "regular"
+    SUPPLEMENTED = "supplemented"
+    EXTENDED = "extended"
+    NOT_RECOVERABLE = "not-recoverable"
 
 
 class IncidentStatus(StrEnum):
@@ -147,6 +188,21 @@ class IncidentReport(SQLModel, table=True):
     reporter: str = ""
     tick: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    # NIST SP 800-61: the phase reached and when each phase began (records.incidents.advance).
+    phase: IncidentPhase = IncidentPhase.DETECTION
+    detected_at: datetime | None = None
+    contained_at: datetime | None = None
+    eradicated_at: datetime | None = None
+    recovered_at: datetime | None = None
+    closed_at: datetime | None = None  # post-incident activity began
+    functional_impact: FunctionalImpact | None = None
+    information_impact: InformationImpact | None = None
+    recoverability: Recoverability | None = None
+
+    @property
+    def host_refs(self) -> list[str]:
+        """Hosts named with the team copy they are in ("web@blue-1")."""
+        return [h if "@" in h else f"{h}@{self.team}" for h in self.hosts]
 
 
 class Observable(SQLModel, table=True):

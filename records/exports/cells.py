@@ -77,7 +77,9 @@ FINDING_COLUMNS = (
 )
 INCIDENT_COLUMNS = (
     "uid", "title", "severity", "tlp", "pap", "rsit_class", "rsit_type", "status", "start",
-    "end", "techniques", "hosts", "team", "reporter", "tick", "description", "created_at",
+    "end", "techniques", "host_refs", "team", "reporter", "tick", "description", "created_at",
+    "phase", "detected_at", "contained_at", "eradicated_at", "recovered_at", "closed_at",
+    "functional_impact", "information_impact", "recoverability",
 )
 TRAINING_COLUMNS = (
     "username", "display_name", "exercise", "role", "team", "work_role", "work_role_current",

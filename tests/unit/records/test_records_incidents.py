@@ -101,3 +101,30 @@ def test_unknown_or_revoked_technique_is_refused(engine: Engine, exercise: str, 
     with pytest.raises(RecordError, match="invalid incident techniques"):
         file_incident(engine, exercise, "blue-1", "web:bea", _report(techniques=[bad]))
     assert list_incidents(engine, exercise) == []
+
+
+def test_nist_phases_move_forward_with_a_time_each(engine: Engine, exercise: str) -> None:
+    from records import audit
+    from records.incidents import Impact, advance
+    from records.tables import FunctionalImpact, IncidentPhase
+
+    report = file_incident(engine, exercise, "blue-1", "web:bea", _report())
+    assert report.phase == IncidentPhase.DETECTION
+    assert report.detected_at is not None and report.host_refs == ["web@blue-1"]
+    at = datetime(2026, 1, 1, 10, 20, tzinfo=UTC)
+    contained = advance(engine, exercise, report.id or 0, "containment", "web:bea", at=at,
+                        impact=Impact(functional="medium", information="privacy-breach"))
+    assert contained.status == IncidentStatus.IN_PROGRESS
+    assert contained.contained_at is not None and contained.contained_at.hour == 10
+    assert contained.functional_impact == FunctionalImpact.MEDIUM
+    done = advance(engine, exercise, report.id or 0, "recovery", "web:bea",
+                   impact=Impact(recoverability="supplemented"))
+    assert done.status == IncidentStatus.RESOLVED and done.eradicated_at is None
+    with pytest.raises(RecordError, match="phases only move forward"):
+        advance(engine, exercise, report.id or 0, "containment", "web:bea")
+    with pytest.raises(RecordError, match="invalid incident phase or impact"):
+        advance(engine, exercise, report.id or 0, "post-incident", "web:bea",
+                impact=Impact(functional="catastrophic"))
+    phases = [e.details["phase"] for e in audit.entries(engine, exercise)
+              if e.action == "incident.phase"]
+    assert phases == ["containment", "recovery"]
