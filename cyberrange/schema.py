@@ -55,8 +55,7 @@ BASELINE_TABLES = frozenset({
     "teamentry", "web_api_token", "web_user",
 })  # fmt: skip
 VERSION_TABLE = "alembic_version"
-# pg_advisory_lock key of schema upgrades ("cyberrange" in ASCII, truncated to 63 bits).
-PG_LOCK_KEY = 0x6379626572726E
+PG_LOCK_KEY = 0x6372_7363_6865_6D61  # "crschema": the advisory lock key of schema upgrades
 
 
 @dataclass(frozen=True)
