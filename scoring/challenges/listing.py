@@ -12,21 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from range.errors import GameError, NotFoundError
 from scoring.challenges.board import challenge_board
-from scoring.challenges.play import (
-    Outcome,
-    hints_unlocked,
-    missing_prerequisites,
-    solved_by,
-    visible,
-)
+from scoring.challenges.play import missing_prerequisites, visible
+from scoring.challenges.queries import hints_unlocked, solved_by, wrong_per_challenge
 from scoring.challenges.store import StoredChallenge, challenge_files, load_challenges, numbers
-from scoring.ledger import FACT_TABLE, load_exercise
-from scoring.tables import FactKind
+from scoring.ledger import load_exercise
 
 HIDDEN_NAME = "???"
 
@@ -45,7 +38,7 @@ def challenge_list(engine: Engine, exercise_name: str, team: str | None,
         with engine.connect() as conn:
             solved = solved_by(conn, exercise.id, team)
             unlocked = hints_unlocked(conn, exercise.id, team)
-            wrong = _wrong(conn, exercise.id, team)
+            wrong = wrong_per_challenge(conn, exercise.id, team)
     shown = []
     for challenge in challenges:
         if team is not None and not visible(challenge.spec):
@@ -88,15 +81,6 @@ def _entry(challenge: StoredChallenge, value: int, solves: int, solved: bool,
     if staff:
         entry["state"] = spec.state
     return entry
-
-
-def _wrong(conn: Connection, exercise_id: int, team: str) -> dict[str, int]:
-    c = FACT_TABLE.c
-    query = (select(c.service, func.count())
-             .where(c.exercise_id == exercise_id, c.kind == FactKind.CHALLENGE_ATTEMPT,
-                    c.team == team, c.outcome == Outcome.INCORRECT.value)
-             .group_by(c.service))
-    return {name: int(count) for name, count in conn.execute(query)}
 
 
 def find_by_number(engine: Engine, exercise_id: int, number: int) -> StoredChallenge | None:

@@ -22,22 +22,28 @@ correct answers one inserts, the other is told ``already-solved``.
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from range.errors import GameError, NotFoundError
+from scoring.challenges.queries import (
+    hints_unlocked,
+    insert_fact,
+    solved_by,
+    wrong_by_account,
+    wrong_by_team,
+)
 from scoring.challenges.spec import ChallengeSpec, FlagSpec, HintSpec
 from scoring.challenges.store import StoredChallenge
 from scoring.challenges.tables import CompetitionRules
-from scoring.ledger import FACT_TABLE, current_tick, fact_row, insert_rows
+from scoring.ledger import current_tick, fact_row
 from scoring.tables import Exercise, ExerciseState, FactKind
 
 MAX_ANSWER = 1000
@@ -98,24 +104,6 @@ def matches(flag: FlagSpec, answer: str) -> bool:
     return hmac.compare_digest(flag.content.encode(), answer.encode())
 
 
-def solved_by(conn: Connection, exercise_id: int, team: str) -> set[str]:
-    c = FACT_TABLE.c
-    query = select(c.service).where(c.exercise_id == exercise_id,
-                                    c.kind == FactKind.CHALLENGE_SOLVE, c.team == team)
-    return {row[0] for row in conn.execute(query)}
-
-
-def hints_unlocked(conn: Connection, exercise_id: int, team: str) -> set[tuple[str, int]]:
-    c = FACT_TABLE.c
-    query = select(c.service, c.data).where(c.exercise_id == exercise_id,
-                                            c.kind == FactKind.CHALLENGE_HINT, c.team == team)
-    return {(name, int(_json(data)["hint"])) for name, data in conn.execute(query)}
-
-
-def _json(data: Any) -> dict[str, Any]:
-    return data if isinstance(data, dict) else dict(json.loads(data))
-
-
 def missing_prerequisites(challenge: StoredChallenge, solved: set[str],
                           ids: dict[int, str]) -> list[str]:
     needed = [ids.get(r, str(r)) if isinstance(r, int) else r
@@ -147,13 +135,11 @@ def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: st
                          dedup_key=f"solve:{move.team}:{challenge.name}")
         try:
             with conn.begin_nested():
-                key = conn.execute(FACT_TABLE.insert().values(**solve)).inserted_primary_key
-                assert key is not None  # an INSERT always has one
-                solve_id = int(key[0])
+                solve_id = insert_fact(conn, solve)
         except IntegrityError:
             outcome, message = Outcome.ALREADY_SOLVED, "your team has solved it already"
             rows[0].update(outcome=outcome.value, message=message)
-    insert_rows(conn, rows)
+    insert_fact(conn, rows[0])
     result = AttemptResult(challenge.name, outcome, message, solve_id)
     audit = (move.actor, "challenge.answer",
              {"team": move.team, "challenge": challenge.name, "outcome": outcome.value})
@@ -171,34 +157,19 @@ def _judge(conn: Connection, move: Move, challenge: StoredChallenge, answer: str
         return Outcome.LOCKED, f"solve {', '.join(missing)} first"
     if challenge.name in solved:
         return Outcome.ALREADY_SOLVED, "your team has solved it already"
-    if rules.wrong_limit and _wrong_by_account(conn, move, rules) >= rules.wrong_limit:
+    since = datetime.now(UTC) - timedelta(seconds=rules.wrong_window_seconds)
+    if rules.wrong_limit and wrong_by_account(conn, move.exercise_id, move.actor,
+                                              since) >= rules.wrong_limit:
         return Outcome.RATE_LIMITED, (f"more than {rules.wrong_limit} wrong answers in "
                                       f"{rules.wrong_window_seconds} s: wait a little")
     allowed = challenge.spec.attempts
-    wrong = _wrong_by_team(conn, move, challenge.name) if allowed else 0
+    wrong = wrong_by_team(conn, move.exercise_id, move.team, challenge.name) if allowed else 0
     if allowed and wrong >= allowed:
         return Outcome.EXHAUSTED, f"no attempts left ({allowed} allowed)"
     if any(matches(flag, answer) for flag in challenge.spec.flags):
         return Outcome.CORRECT, "correct"
     left = f"; {allowed - wrong - 1} attempt(s) left" if allowed else ""
     return Outcome.INCORRECT, f"incorrect{left}"
-
-
-def _wrong_by_account(conn: Connection, move: Move, rules: CompetitionRules) -> int:
-    c = FACT_TABLE.c
-    since = datetime.now(UTC) - timedelta(seconds=rules.wrong_window_seconds)
-    query = select(func.count()).where(
-        c.exercise_id == move.exercise_id, c.kind == FactKind.CHALLENGE_ATTEMPT,
-        c.actor == move.actor, c.outcome == Outcome.INCORRECT.value, c.created_at >= since)
-    return int(conn.execute(query).scalar_one())
-
-
-def _wrong_by_team(conn: Connection, move: Move, name: str) -> int:
-    c = FACT_TABLE.c
-    query = select(func.count()).where(
-        c.exercise_id == move.exercise_id, c.kind == FactKind.CHALLENGE_ATTEMPT,
-        c.team == move.team, c.service == name, c.outcome == Outcome.INCORRECT.value)
-    return int(conn.execute(query).scalar_one())
 
 
 def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index: int,
@@ -232,7 +203,7 @@ def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index:
                    dedup_key=f"chint:{move.team}:{challenge.name}:{index}")
     try:
         with conn.begin_nested():
-            insert_rows(conn, [row])
+            insert_fact(conn, row)
     except IntegrityError:
         raise GameError(f"hint {index + 1} of {challenge.name!r} is unlocked already") from None
     audit = (move.actor, "challenge.hint",

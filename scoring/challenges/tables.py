@@ -11,10 +11,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from scoring.tables import utcnow
+from scoring.tables import Fact, utcnow
+
+_FACT = Fact.__table__  # type: ignore[attr-defined]
+# OR of equalities, not IN: SQLite uses a partial index only when one of its OR
+# terms appears in the query's WHERE
+_CHALLENGE_KINDS = ("kind = 'CHALLENGE_ATTEMPT' OR kind = 'CHALLENGE_SOLVE' "
+                    "OR kind = 'CHALLENGE_HINT'")
+_ATTEMPTS = "kind = 'CHALLENGE_ATTEMPT'"
+
+# Partial indexes of the ledger for the reads of every answer (scoring.challenges.
+# queries): only challenge facts are in them, so flag submissions and checks pay
+# nothing on insert. Queries must say the kind literally to use them.
+CHALLENGE_TEAM_INDEX = Index(
+    "ix_fact_challenge_team", _FACT.c.exercise_id, _FACT.c.kind, _FACT.c.team,
+    _FACT.c.service, _FACT.c.outcome,
+    sqlite_where=text(_CHALLENGE_KINDS), postgresql_where=text(_CHALLENGE_KINDS),
+)
+CHALLENGE_ACCOUNT_INDEX = Index(
+    "ix_fact_challenge_account", _FACT.c.exercise_id, _FACT.c.actor, _FACT.c.created_at,
+    sqlite_where=text(_ATTEMPTS), postgresql_where=text(_ATTEMPTS),
+)
 
 
 class Challenge(SQLModel, table=True):
