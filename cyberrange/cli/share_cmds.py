@@ -9,6 +9,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -17,7 +19,7 @@ from taxii2client.v21 import ApiRoot, Collection, as_pages
 
 from cyberrange.context import AppContext
 from records.sharing.audience import Caller
-from records.sharing.compose import indicator_for
+from records.sharing.compose import advisory_report, indicator_for
 from records.sharing.errors import SharingError
 from records.sharing.misp import export_feed
 from records.sharing.tlp import Tlp
@@ -34,15 +36,17 @@ class _Bearer(requests.auth.AuthBase):
         return request
 
 
-def _collection(url: str, exercise: str, token: str, name: str) -> Collection:
-    root = ApiRoot(f"{url.rstrip('/')}/taxii2/{exercise}/", auth=_Bearer(token))
-    try:
-        for collection in root.collections:
-            if name in (collection.id, collection.alias):
-                return collection
-    except requests.HTTPError as exc:
-        raise SharingError(_message(exc)) from None
-    raise SharingError(f"no collection {name!r} in {exercise}")
+@contextmanager
+def _collection(url: str, exercise: str, token: str, name: str) -> Iterator[Collection]:
+    """The collection ``name`` of the exercise's API root; its connection closed after."""
+    with ApiRoot(f"{url.rstrip('/')}/taxii2/{exercise}/", auth=_Bearer(token)) as root:
+        try:
+            found = next((c for c in root.collections if name in (c.id, c.alias)), None)
+        except requests.HTTPError as exc:
+            raise SharingError(_message(exc)) from None
+        if found is None:
+            raise SharingError(f"no collection {name!r} in {exercise}")
+        yield found
 
 
 def _message(exc: requests.HTTPError) -> str:
@@ -84,6 +88,8 @@ def _with_server(command: Any) -> Any:
 def share() -> None:
     """The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).
 
+    The ISAC relays by publishing an object it received, and sends advisories.
+
     `misp` works on the database instead (on the server, for the white cell)."""
 
 
@@ -100,7 +106,8 @@ def publish_cmd(exercise: str, file: Any, url: str, token: str, collection: str)
     objects = data.get("objects") if isinstance(data, dict) else data
     if not isinstance(objects, list):
         raise SharingError(f"{file.name}: expected a bundle, an envelope or a list of objects")
-    _add(_collection(url, exercise, token, collection), objects)
+    with _collection(url, exercise, token, collection) as found:
+        _add(found, objects)
 
 
 @share.command("indicator")
@@ -115,7 +122,24 @@ def indicator_cmd(exercise: str, value: str, tlp: str, techniques: tuple[str, ..
     """Publish an indicator for VALUE (an IP address or a domain name)."""
     obj = indicator_for(value, Tlp.parse(tlp), techniques=list(techniques),
                         recipients=list(recipients))
-    _add(_collection(url, exercise, token, collection), [obj])
+    with _collection(url, exercise, token, collection) as found:
+        _add(found, [obj])
+
+
+@share.command("advisory")
+@click.argument("exercise")
+@click.argument("title")
+@click.option("--text", default="", help="What members should know and do.")
+@click.option("--ref", "refs", multiple=True, required=True,
+              help="STIX id of a feed object the advisory is about (repeatable).")
+@click.option("--tlp", type=click.Choice(TLPS), default="amber", show_default=True)
+@_with_server
+def advisory_cmd(exercise: str, title: str, text: str, refs: tuple[str, ...], tlp: str,
+                 url: str, token: str, collection: str) -> None:
+    """Publish an advisory (a STIX report labelled advisory): the ISAC only."""
+    report = advisory_report(title, text, list(refs), Tlp.parse(tlp))
+    with _collection(url, exercise, token, collection) as found:
+        _add(found, [report])
 
 
 @share.command("poll")
@@ -126,14 +150,14 @@ def indicator_cmd(exercise: str, value: str, tlp: str, techniques: tuple[str, ..
 def poll_cmd(exercise: str, added_after: str | None, page_size: int, url: str, token: str,
              collection: str) -> None:
     """Print every object you may read, one JSON object per line, oldest first."""
-    found = _collection(url, exercise, token, collection)
     kwargs = {"added_after": added_after} if added_after else {}
-    try:
-        for page in as_pages(found.get_objects, per_request=page_size, **kwargs):
-            for obj in page.get("objects", []):
-                sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")
-    except requests.HTTPError as exc:
-        raise SharingError(_message(exc)) from None
+    with _collection(url, exercise, token, collection) as found:
+        try:
+            for page in as_pages(found.get_objects, per_request=page_size, **kwargs):
+                for obj in page.get("objects", []):
+                    sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")
+        except requests.HTTPError as exc:
+            raise SharingError(_message(exc)) from None
 
 
 @share.command("misp")

@@ -44,3 +44,20 @@ def indicator_for(value: str, tlp: Tlp, *, techniques: list[str] | None = None,
     if recipients:
         obj[RECIPIENTS] = recipients
     return obj
+
+
+def is_advisory(obj: dict[str, Any]) -> bool:
+    return obj.get("type") == "report" and "advisory" in (obj.get("labels") or [])
+
+
+def advisory_report(title: str, text: str, refs: list[str], tlp: Tlp) -> dict[str, Any]:
+    """An ISAC advisory: a STIX threat report labelled ``advisory`` over ``refs``."""
+    if not title.strip() or not refs:
+        raise SharingError("an advisory needs a title and the objects it is about")
+    now = stix_now()
+    return {
+        "type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+        "created": now, "modified": now, "published": now, "name": title,
+        "description": text, "report_types": ["threat-report"], "labels": ["advisory"],
+        "object_refs": refs, "object_marking_refs": [tlp.marking_id],
+    }

@@ -12,7 +12,6 @@ acknowledged or scored.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,10 +26,11 @@ from records import audit
 from records.common import get_exercise, scenario_of
 from records.sharing import audience
 from records.sharing.audience import EVERYONE, Caller, Community
+from records.sharing.compose import advisory_report, is_advisory
 from records.sharing.errors import SharingDenied, SharingError
 from records.sharing.indicators import indicator_terms
 from records.sharing.tables import SharedObject, SharedReader
-from records.sharing.tlp import MARKING_IDS, Tlp
+from records.sharing.tlp import Tlp
 from records.sharing.validate import Checked, check_envelope
 from scoring.ledger import current_tick, load_teams
 from scoring.sharing import ShareMatch, score_shared
@@ -101,6 +101,8 @@ def publish(engine: Engine, exercise_name: str, caller: Caller, objects: Any,
     checked = check_envelope(objects)
     exercise, community = exercise_and_community(engine, exercise_name)
     publisher = caller.publisher(community)
+    if publisher != community.isac and any(is_advisory(c.body) for c in checked):
+        raise SharingDenied("only the ISAC publishes advisories (reports labelled advisory)")
     readers = [community.readers(publisher, c.tlp, c.recipients) for c in checked]
     with write_transaction(engine) as conn:
         tick = current_tick(conn, _id(exercise))
@@ -156,20 +158,9 @@ def relay(engine: Engine, exercise_name: str, caller: Caller, entry_id: int,
 
 def advisory(engine: Engine, exercise_name: str, caller: Caller, title: str, text: str,
              refs: list[str], tlp: Tlp, *, via: str = "api") -> Published:
-    """An ISAC advisory: a STIX report over feed objects, published by the ISAC."""
-    _, community = exercise_and_community(engine, exercise_name)
-    if not caller.acts_as_isac(community):
-        raise SharingDenied("only the ISAC publishes advisories")
-    if not title.strip() or not refs:
-        raise SharingError("an advisory needs a title and the objects it is about")
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    report = {
-        "type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
-        "created": now, "modified": now, "published": now, "name": title,
-        "description": text, "report_types": ["threat-report"], "labels": ["advisory"],
-        "object_refs": refs, "object_marking_refs": [MARKING_IDS[tlp]],
-    }
-    return publish(engine, exercise_name, caller, [report], via=via)
+    """An ISAC advisory: a STIX report (label ``advisory``) over feed objects."""
+    return publish(engine, exercise_name, caller, [advisory_report(title, text, refs, tlp)],
+                   via=via)
 
 
 def read_page(engine: Engine, exercise_name: str, caller: Caller, *,

@@ -64,3 +64,9 @@ def test_publish_file_and_refusals(served: tuple[str, TaxiiWorld]) -> None:
     assert code == 1 and "422" in out and "named recipients" in out
     code, out = share(base, world.tokens["rita"], "indicator", EXERCISE, ATTACKER)
     assert code == 1 and "403" in out
+    ref = bundle["objects"][0]["id"]  # type: ignore[index]
+    code, out = share(base, world.tokens["ines"], "advisory", EXERCISE, "Shop SQLi campaign",
+                      "--text", "Patch the login form.", "--ref", ref, "--tlp", "green")
+    assert code == 0 and "added" in out, out
+    code, out = share(base, world.tokens["bea"], "advisory", EXERCISE, "Fake", "--ref", ref)
+    assert code == 1 and "only the ISAC" in out
