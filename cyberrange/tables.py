@@ -9,6 +9,7 @@ TABLE_MODULES = (
     "range.pool_state",
     "scoring.tables",
     "scoring.score_tables",
+    "scoring.training.tables",
     "scoring.challenges.tables",
     "records.tables",
     "records.sharing.tables",

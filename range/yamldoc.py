@@ -145,10 +145,10 @@ def model_problems(
     their own, richer translation in range.scenario.messages)."""
     problems: set[Problem] = set()
     for error in exc.errors(include_url=False):
-        loc = tuple(item for item in error["loc"] if not _is_tag(item))
+        loc, owner = _data_path(model, error["loc"])
         if error["type"] == "extra_forbidden":
             pos = locate(root, loc, at_key=True)
-            known = ", ".join(_keys_at(model, loc[:-1])) or "none"
+            known = ", ".join(_field_names(owner)) or "none"
             text = f"unknown key {str(loc[-1])!r}{_where(loc[:-1])}; expected one of: {known}"
         elif error["type"] == "missing":
             pos = locate(root, loc[:-1])
@@ -160,6 +160,58 @@ def model_problems(
     return sorted(problems)
 
 
+def _data_path(
+    model: type[BaseModel], loc: Sequence[str | int]
+) -> tuple[tuple[str | int, ...], type[BaseModel] | None]:
+    """pydantic's error location without union branch tags (``levels.0.task.x`` is
+    ``levels.0.x``), and the model the last key belongs (or would belong) to."""
+    path: list[str | int] = []
+    models: list[type[BaseModel]] = [model]
+    owner: type[BaseModel] | None = model
+    for item in loc:
+        if _is_tag(item):
+            continue
+        if isinstance(item, int):
+            path.append(item)
+            continue
+        holders = [m for m in models if item in m.model_fields]
+        tagged = [m for m in models if _tag_of(m) == item]
+        if not holders and tagged:  # a discriminated union's branch: not a data key
+            models = tagged
+            continue
+        path.append(item)
+        owner = holders[0] if holders else (models[0] if len(models) == 1 else None)
+        field = owner.model_fields.get(item) if owner is not None else None
+        models = _inner_models(field.annotation) if field is not None else []
+    return tuple(path), owner
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("type")
+    args: tuple[Any, ...] = getattr(field.annotation, "__args__", ()) if field else ()
+    return str(args[0]) if len(args) == 1 else None
+
+
+def _field_names(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _inner_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models inside ``list[M]``, ``dict[str, M]``, ``A | B``, ``Annotated[...]``."""
+    found: list[type[BaseModel]] = []
+    stack = [annotation]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if current not in found:
+                found.append(current)
+        else:  # Annotated[X, ...] has __args__ == (X,) too
+            stack.extend(getattr(current, "__args__", ()))
+    return found
+
+
 def _is_tag(item: str | int) -> bool:
     # Discriminated-union branch names and function validators are not data keys.
     return isinstance(item, str) and (item[:1].isupper() or item.startswith("function-"))
@@ -167,30 +219,3 @@ def _is_tag(item: str | int) -> bool:
 
 def _where(loc: Sequence[str | int]) -> str:
     return f" at {'.'.join(str(p) for p in loc)}" if loc else ""
-
-
-def _keys_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
-    """The field names of the model found at ``loc`` (best effort through lists/dicts)."""
-    current: Any = model
-    for item in loc:
-        if isinstance(item, int) or not (isinstance(current, type)
-                                          and issubclass(current, BaseModel)):
-            continue
-        field = current.model_fields.get(str(item))
-        if field is None:
-            return []
-        current = _inner_model(field.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
-    return []
-
-
-def _inner_model(annotation: Any) -> Any:
-    """The model inside ``list[M]``, ``dict[str, M]``, ``M | None``; else the annotation."""
-    stack = [annotation]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            return current
-        stack.extend(getattr(current, "__args__", ()))
-    return annotation

@@ -98,6 +98,9 @@ COMMANDS: dict[str, Entry] = {
         "The sharing feed of an exercise over TAXII 2.1 (publish, indicator, poll).",
     ),
     "pool": Entry("pool_cmds", "Sandbox pools: N pre-built copies of a scenario, one per trainee."),
+    "training": Entry(
+        "training_cmds", "Guided trainings: levels with hints and answers, one sandbox per trainee."
+    ),
     "db": Entry("db_cmds", "The database schema: upgrade it to this release, show its revision."),
     "challenges": Entry(
         "challenge_cmds",

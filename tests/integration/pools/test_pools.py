@@ -108,6 +108,46 @@ def test_release_gives_the_next_trainee_a_fresh_sandbox(pool: tuple[Settings, En
     assert allocate(settings, engine, POOL, "dave", HOUR).number == 2
 
 
+TRAINING = """\
+schema: cyberrange/training-v1
+name: h19course
+title: Pool course
+scenario: scenario.yaml
+pool: h19pool
+levels:
+  - {type: info, title: Hello, content: Your sandbox.}
+  - {type: task, title: The flag, content: Read /root/flag.txt on box., flag: {host: box},
+     points: 30, hints: [{title: cat, content: cat /root/flag.txt, penalty: 10}]}
+"""
+
+
+def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_back(
+    pool: tuple[Settings, Engine], tmp_path: Path
+) -> None:
+    from cyberrange.training_runs import begin, finish_if_done
+    from scoring.training import play
+    from scoring.training.catalog import import_definition
+    from scoring.training.loader import load_training
+
+    settings, engine = pool
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO)
+    (tmp_path / "course.yaml").write_text(TRAINING)
+    import_definition(engine, load_training(tmp_path / "course.yaml", settings.root))
+    release(settings, engine, POOL, "dave")
+    here = begin(settings, engine, "h19course", "erin", HOUR)
+    assert here.run.sandbox == 2 and held_by(engine, POOL, "erin") is not None
+    play.read_on(engine, "h19course", "erin")
+    play.take_hint(engine, "h19course", "erin", 0)
+    other = sh(box(1), "cat /root/flag.txt").stdout.strip()
+    assert play.answer(engine, "h19course", "erin", other)[0] is False  # another sandbox's
+    own = sh(box(2), "cat /root/flag.txt").stdout.strip()
+    right, here = play.answer(engine, "h19course", "erin", own)
+    assert right and here.finished and here.score == 20
+    assert finish_if_done(settings, engine, here)
+    assert held_by(engine, POOL, "erin") is None
+
+
 def test_destroy_leaves_nothing(pool: tuple[Settings, Engine]) -> None:
     settings, engine = pool
     assert destroy_pool(settings, engine, POOL) > 0

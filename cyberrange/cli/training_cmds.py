@@ -1,0 +1,213 @@
+"""`cyberrange training`: guided trainings on sandbox pools (docs/training.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from cyberrange.context import AppContext
+from range.errors import GameError, ScenarioError
+from range.scenario.models import parse_duration
+
+_file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _ttl(_: click.Context, __: click.Parameter, value: str) -> timedelta:
+    try:
+        return timedelta(seconds=parse_duration(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.group()
+def training() -> None:
+    """Guided trainings: levels with hints and answers, one sandbox per trainee."""
+
+
+@training.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def validate(app: AppContext, files: tuple[Path, ...]) -> None:
+    """Check training FILES; print every problem as file:line:col: message."""
+    from scoring.training.loader import load_training
+
+    failed = 0
+    for file in files:
+        try:
+            load_training(file, app.settings.root)
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        app.console.print(f"[green]ok[/green] {file}", highlight=False)
+    if failed:
+        click.echo(f"{failed} of {len(files)} training file(s) invalid", err=True)
+        sys.exit(1)
+
+
+@training.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of training definitions (for editors)."""
+    from scoring.training.spec import TrainingSpec
+
+    click.echo(json.dumps(TrainingSpec.model_json_schema(by_alias=True), indent=2))
+
+
+@training.command("import")
+@_file
+@click.pass_obj
+def import_command(app: AppContext, file: Path) -> None:
+    """Validate FILE and store it as a training trainees can start."""
+    from scoring.training.catalog import import_definition
+    from scoring.training.loader import load_training
+
+    row = import_definition(app.engine, load_training(file, app.settings.root))
+    levels = len(row.spec["levels"])
+    app.console.print(f"training {row.name} imported ({levels} levels; sandboxes from pool "
+                      f"{row.spec.get('pool') or row.name})", highlight=False)  # fmt: skip
+
+
+@training.command("start")
+@click.argument("name")
+@click.argument("trainee")
+@click.option("--ttl", default="2h", show_default=True, callback=_ttl,
+              help="How long the trainee keeps the sandbox.")  # fmt: skip
+@click.pass_obj
+def start(app: AppContext, name: str, trainee: str, ttl: timedelta) -> None:
+    """Start (or resume) TRAINEE's run of training NAME with a sandbox of its pool."""
+    from cyberrange.training_runs import begin
+
+    here = begin(app.settings, app.engine, name, trainee, ttl)
+    app.console.print(f"{trainee} works in sandbox {here.run.sandbox} of pool {here.run.pool}",
+                      highlight=False)  # fmt: skip
+    _show(app, name, trainee)
+
+
+@training.command("show")
+@click.argument("name")
+@click.argument("trainee")
+@click.pass_obj
+def show(app: AppContext, name: str, trainee: str) -> None:
+    """TRAINEE's current level, hints taken and score."""
+    _show(app, name, trainee)
+
+
+@training.command("answer")
+@click.argument("name")
+@click.argument("trainee")
+@click.argument("text")
+@click.pass_obj
+def answer_command(app: AppContext, name: str, trainee: str, text: str) -> None:
+    """Answer the current task level for TRAINEE."""
+    from scoring.training import play
+
+    right, here = play.answer(app.engine, name, trainee, text)
+    app.console.print("right" if right else "wrong", highlight=False)
+    _after(app, here)
+
+
+@training.command("hint")
+@click.argument("name")
+@click.argument("trainee")
+@click.argument("number", type=click.IntRange(1, 20))
+@click.pass_obj
+def hint(app: AppContext, name: str, trainee: str, number: int) -> None:
+    """Take hint NUMBER (1...) of the current level (its penalty once)."""
+    from scoring.training import play
+
+    text, new = play.take_hint(app.engine, name, trainee, number - 1)
+    click.echo(text if new else f"(taken before, no new penalty)\n{text}")
+
+
+@training.command("solution")
+@click.argument("name")
+@click.argument("trainee")
+@click.pass_obj
+def solution(app: AppContext, name: str, trainee: str) -> None:
+    """Show the current level's solution (the level then scores 0)."""
+    from scoring.training import play
+
+    click.echo(play.show_solution(app.engine, name, trainee))
+
+
+@training.command("next")
+@click.argument("name")
+@click.argument("trainee")
+@click.pass_obj
+def next_level(app: AppContext, name: str, trainee: str) -> None:
+    """Leave the current info level."""
+    from scoring.training import play
+
+    _after(app, play.read_on(app.engine, name, trainee))
+
+
+@training.command("assess")
+@click.argument("name")
+@click.argument("trainee")
+@click.argument("answers")
+@click.pass_obj
+def assess(app: AppContext, name: str, trainee: str, answers: str) -> None:
+    """Answer the current assessment: ANSWERS is a JSON list, one per question."""
+    from scoring.training import play
+
+    try:
+        given: Any = json.loads(answers)
+    except ValueError as exc:
+        raise GameError(f"ANSWERS must be a JSON list: {exc}") from None
+    if not isinstance(given, list):
+        raise GameError("ANSWERS must be a JSON list, one answer per question")
+    _after(app, play.assess(app.engine, name, trainee, given))
+
+
+@training.command("progress")
+@click.argument("name")
+@click.pass_obj
+def progress(app: AppContext, name: str) -> None:
+    """Every trainee of training NAME: level, score, hints, solutions, sandbox."""
+    from scoring.training import play
+
+    table = Table(title=f"training {name}")
+    for column in ("trainee", "level", "score", "sandbox", "started", "finished"):
+        table.add_column(column)
+    for here in play.runs(app.engine, name):
+        level = "done" if here.finished else f"{here.run.level + 1}/{len(here.spec.levels)}"
+        table.add_row(here.run.trainee, level, str(here.score), str(here.run.sandbox),
+                      f"{here.run.started_at:%H:%M:%S}",
+                      f"{here.run.finished_at:%H:%M:%S}" if here.run.finished_at else "")
+    app.console.print(table)
+
+
+def _show(app: AppContext, name: str, trainee: str) -> None:
+    from scoring.training import play
+
+    here = play.position(app.engine, name, trainee)
+    if here.level is None:
+        app.console.print(f"{trainee} finished {name} with {here.score} of "
+                          f"{here.spec.max_points} points", highlight=False)  # fmt: skip
+        return
+    total = len(here.spec.levels)
+    app.console.print(f"[bold]level {here.run.level + 1}/{total}: {here.level.title}[/] "
+                      f"({here.level.type}; score so far {here.score})")  # fmt: skip
+    content = getattr(here.level, "content", "")
+    if content:
+        click.echo(content)
+
+
+def _after(app: AppContext, here: Any) -> None:
+    from cyberrange.training_runs import finish_if_done
+
+    if finish_if_done(app.settings, app.engine, here):
+        app.console.print(f"sandbox {here.run.sandbox} goes back to pool {here.run.pool}, fresh",
+                          highlight=False)  # fmt: skip
+    _show(app, here.spec.name, here.run.trainee)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(training)

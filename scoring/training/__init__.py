@@ -1,0 +1,1 @@
+"""Guided trainings: definitions (levels, hints, answers), trainees' runs and their score."""

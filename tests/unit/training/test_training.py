@@ -1,0 +1,146 @@
+"""Training definitions (validation with positions) and a trainee's way through the
+levels (scores, hints, solutions, attempts, assessments) on a real SQLite database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from range.errors import GameError, NotFoundError
+from scoring.training import play
+from scoring.training.catalog import import_definition
+from scoring.training.loader import TrainingError, load_training
+from tests.conftest import ROOT
+
+TRAININGS = sorted((ROOT / "trainings").glob("*/training.yaml"))
+HELLO = ROOT / "scenarios" / "hello-range" / "scenario.yaml"
+
+
+@pytest.mark.parametrize("path", TRAININGS, ids=lambda p: p.parent.name)
+def test_bundled_trainings_validate_and_have_a_readme(path: Path) -> None:
+    loaded = load_training(path, ROOT)
+    assert loaded.spec.max_points > 0
+    assert (path.parent / "README.md").is_file()
+
+
+def test_problems_name_file_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text(f"""schema: cyberrange/training-v1
+name: bad
+title: Bad
+scenario: {HELLO}
+levels:
+  - type: task
+    title: X
+    content: y
+    answer: a
+    colour: red
+  - type: quiz
+    title: Q
+""")
+    with pytest.raises(TrainingError) as caught:
+        load_training(bad, ROOT)
+    shown = [str(p) for p in caught.value.problems]
+    assert shown[0].startswith(f"{bad}:10:5: error: unknown key 'colour' at levels.0; "
+                               "expected one of: type, title, content, answer")  # fmt: skip
+    assert shown[1].startswith(f"{bad}:11:5: ") and "'quiz'" in shown[1]
+
+
+def test_references_into_the_sandbox_are_checked(tmp_path: Path) -> None:
+    bad = tmp_path / "t.yaml"
+    bad.write_text(f"""schema: cyberrange/training-v1
+name: bad
+title: Bad
+scenario: {HELLO}
+levels:
+  - {{type: task, title: X, content: y, flag: {{host: nothere}}}}
+  - {{type: task, title: Y, content: y, flag: {{host: box, index: 3}}, attachments: [x.pcap]}}
+  - {{type: task, title: Z, content: z, answer: a, answer_regex: b}}
+""")
+    with pytest.raises(TrainingError) as caught:
+        load_training(bad, ROOT)
+    shown = "\n".join(str(p) for p in caught.value.problems)
+    assert "exactly one of answer, answer_regex or flag" in shown
+    bad.write_text(bad.read_text().replace("answer: a, answer_regex: b", "answer: a"))
+    with pytest.raises(TrainingError) as caught:
+        load_training(bad, ROOT)
+    shown = "\n".join(str(p) for p in caught.value.problems)
+    assert f"{bad}:6:46: error: the sandbox has no host 'nothere'" in shown
+    assert "host box has 1 flag(s), no index 3" in shown
+    assert "attachment 'x.pcap' not found" in shown
+
+
+@pytest.fixture
+def course(engine: Engine) -> str:
+    loaded = load_training(ROOT / "trainings" / "first-steps" / "training.yaml", ROOT)
+    import_definition(engine, loaded)
+    return loaded.spec.name
+
+
+def test_a_trainee_walks_the_levels_and_scores_by_the_rules(engine: Engine, course: str) -> None:
+    play.start(engine, course, "alice", "first-steps", 3)
+    assert play.start(engine, course, "alice", "first-steps", 9).sandbox == 3  # resumes
+    with pytest.raises(GameError, match="is a 'info' level"):
+        play.answer(engine, course, "alice", "10.3.0.10")
+    play.read_on(engine, course, "alice")
+    text, new = play.take_hint(engine, course, "alice", 0)
+    assert new and "ip -4" in text
+    assert play.take_hint(engine, course, "alice", 0) == (text, False)  # no second penalty
+    with pytest.raises(NotFoundError, match="no hint 2"):
+        play.take_hint(engine, course, "alice", 1)
+    right, here = play.answer(engine, course, "alice", "192.168.1.1")
+    assert not right and here.attempts == 1
+    right, here = play.answer(engine, course, "alice", " 10.3.0.10 ")
+    assert right and here.score == 10 - 3 and here.run.level == 2
+    with pytest.raises(GameError, match=r"level 3 \(The flag\) is a 'task' level"):
+        play.read_on(engine, course, "alice")
+    play.show_solution(engine, course, "alice")
+
+
+def test_the_solution_costs_the_level_and_attempts_run_out(engine: Engine, course: str) -> None:
+    play.start(engine, course, "bob", "first-steps", 1)
+    play.read_on(engine, course, "bob")
+    assert "ip -4 -brief addr" in play.show_solution(engine, course, "bob")
+    for _ in range(4):
+        assert play.answer(engine, course, "bob", "wrong")[0] is False
+    right, here = play.answer(engine, course, "bob", "10.1.0.10")
+    assert right and here.score == 0  # solved after seeing the solution
+    play.start(engine, course, "carol", "first-steps", 2)
+    play.read_on(engine, course, "carol")
+    for _ in range(5):
+        _, here = play.answer(engine, course, "carol", "no")
+    assert here.run.level == 2 and here.score == 0  # attempts ran out: on to the next level
+    kinds = [e.kind for e in play.events_of(engine, here.run) if e.level == 1]
+    assert kinds.count("answer_wrong") == 5 and kinds[-1] == "level_failed"
+
+
+def test_assessments_score_a_test_and_the_run_finishes(engine: Engine, course: str) -> None:
+    play.start(engine, course, "dave", "first-steps", 1)
+    play.read_on(engine, course, "dave")
+    play.answer(engine, course, "dave", "10.1.0.10")
+    here = play.position(engine, course, "dave")
+    # Jump the flag level the way a trainee who saw the solution would... the flag needs a
+    # pool's exercise: without one the answer is a clear error, not a traceback.
+    with pytest.raises(GameError, match="pool first-steps has no exercise"):
+        play.answer(engine, course, "dave", "FLAG{x}")
+    assert here.run.level == 2
+    with pytest.raises(GameError, match="2 questions, 1 answer"):
+        play._close(engine, here, play.EventKind.FAILED, 0, {})  # level 3 closes (skip)
+        play.assess(engine, course, "dave", [1])
+    here = play.assess(engine, course, "dave", [[1], "patch it"])
+    assert here.finished and here.score == 10 + 10
+    with pytest.raises(GameError, match="has finished"):
+        play.show_solution(engine, course, "dave")
+    assert [p.run.trainee for p in play.runs(engine, course)] == ["dave"]
+
+
+def test_a_level_closes_once_even_when_two_answers_race(engine: Engine, course: str) -> None:
+    play.start(engine, course, "erin", "first-steps", 1)
+    here = play.position(engine, course, "erin")
+    play._close(engine, here, play.EventKind.NEXT, 0, {})
+    with pytest.raises(GameError, match="level 1 is already done"):
+        play._close(engine, here, play.EventKind.NEXT, 0, {})  # the stale second request
+    closing = [e for e in play.events_of(engine, here.run) if e.kind == "level_read"]
+    assert len(closing) == 1
