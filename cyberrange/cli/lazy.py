@@ -76,6 +76,7 @@ COMMANDS: dict[str, Entry] = {
         "records_cmds", "Findings: drafted from red's successes, confirmed by the white team."
     ),
     "participant": Entry("records_cmds", "People taking part in exercises (for training records)."),
+    "incident": Entry("records_cmds", "Incident reports: NIST SP 800-61 phases and impact."),
     "evidence": Entry(
         "records_cmds",
         "Store FILE as evidence for exercise NAME (checked type and size, sha256 recorded).",

@@ -20,7 +20,14 @@ from records.common import get_exercise
 from records.evidence import EvidenceStore
 from records.exports import FORMATS, ExportError, export, exporters
 from records.findings import draft_from_facts, list_findings, update_finding
-from records.tables import Finding
+from records.incidents import Impact, advance
+from records.tables import (
+    Finding,
+    FunctionalImpact,
+    IncidentPhase,
+    InformationImpact,
+    Recoverability,
+)
 
 
 def _cells(*values: object) -> list[Text]:
@@ -242,7 +249,31 @@ def evidence_cmd(app: AppContext, name: str, file: Path, finding_id: int | None,
     app.console.print(f"[green]stored[/] {record.original_name} sha256 {record.sha256}")
 
 
+@click.group("incident")
+def incident_group() -> None:
+    """Incident reports: NIST SP 800-61 phases and impact."""
+
+
+@incident_group.command("phase")
+@click.argument("name")
+@click.argument("incident_id", type=int)
+@click.argument("phase", type=click.Choice([p.value for p in IncidentPhase]))
+@click.option("--functional-impact", type=click.Choice([v.value for v in FunctionalImpact]))
+@click.option("--information-impact", type=click.Choice([v.value for v in InformationImpact]))
+@click.option("--recoverability", type=click.Choice([v.value for v in Recoverability]))
+@click.pass_obj
+def incident_phase(app: AppContext, name: str, incident_id: int, phase: str,
+                   functional_impact: str | None, information_impact: str | None,
+                   recoverability: str | None) -> None:
+    """Move incident INCIDENT_ID of exercise NAME to PHASE (forward only), now."""
+    impact = Impact(functional_impact, information_impact, recoverability)
+    report = advance(app.engine, name, incident_id, phase, _actor(), impact=impact)
+    app.console.print(Text.assemble(("ok", "green"), f" #{report.id} {report.title}: "
+                                     f"{report.phase.value} ({report.status.value})"))
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to the root group."""
-    for command in (export_cmd, audit_group, findings_group, participant_group, evidence_cmd):
+    for command in (export_cmd, audit_group, findings_group, participant_group, evidence_cmd,
+                    incident_group):
         cli.add_command(command)

@@ -102,3 +102,15 @@ def test_signed_export_verifies_offline(settings: Settings, played: str, tmp_pat
 def test_audit_verify_of_unknown_exercise_fails(settings: Settings, played: str) -> None:
     code, out = _run(settings, "audit", "verify", "no-such-drill")
     assert code == 1 and "no exercise named 'no-such-drill'" in out, out
+
+
+def test_incident_phase_command(settings: Settings, played: str, tmp_path: Path) -> None:
+    code, out = _run(settings, "incident", "phase", played, "1", "containment",
+                     "--functional-impact", "low")
+    assert code == 0 and "containment (in-progress)" in out, out
+    code, out = _run(settings, "incident", "phase", played, "1", "detection-analysis")
+    assert code == 1 and "phases only move forward" in out, out
+    code, out = _run(settings, "export", played, "-f", "json", "-o", str(tmp_path))
+    (incident,) = json.loads((tmp_path / f"{played}.json").read_text())["incidents"]
+    assert (incident["phase"], incident["functional_impact"]) == ("containment", "low")
+    assert incident["contained_at"] and incident["host_refs"] == ["web@blue-1"]
