@@ -61,7 +61,7 @@ class ObjectiveResult:
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    kind: str  # inject | red | detection | report | hardening | status
+    kind: str  # inject | red | detection | report | response | hardening | status
     team: str
     text: str
 
@@ -192,6 +192,13 @@ def timeline(data: ExportData) -> list[Event]:
     for report in data.incidents:
         events.append(Event(_utc(report.created_at), "report", report.team,
                             f"incident report {report.title!r} ({report.severity.value})"))
+        for phase, at in (("containment", report.contained_at),
+                          ("eradication", report.eradicated_at),
+                          ("recovery", report.recovered_at),
+                          ("post-incident", report.closed_at)):
+            if at is not None:
+                events.append(Event(_utc(at), "response", report.team,
+                                    f"{phase} of incident {report.title!r}"))
     for entry in data.audit:
         if entry.action.startswith("harden."):
             events.append(Event(datetime.fromisoformat(entry.at), "hardening", entry.actor,
