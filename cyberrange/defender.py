@@ -3,8 +3,9 @@
 Copy 1 watches its shop's log each tick; at the first sign of the SQL
 injection it files an incident report (matched against the red team's actions
 by scoring), turns on parameterised queries, restarts the shop and rotates
-the operator's weak password. Other copies do nothing, so the scoreboard shows
-what a defence is worth.
+the operator's weak password; from then on it answers the requests for
+information the scenario's organisations ask it (the attacker's address).
+Other copies do nothing, so the scoreboard shows what a defence is worth.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from range.backends.base import Backend, ExecResult
 from range.errors import BackendError
 from range.plan import Plan
 from records import audit
+from records.coordination.parties import Actor
+from records.coordination.requests import pending
+from records.coordination.threads import reply
 from records.incidents import IncidentInput, file_incident
 
 SHOP_LOG = "/var/log/cr/shop.log"
@@ -45,19 +49,35 @@ class ScriptedDefender:
         return self.backend.exec(self.plan.range, container, argv, timeout=30, stdin=stdin)
 
     def watch(self) -> bool:
-        """One look at the logs; on first detection, respond. True once detected."""
+        """One look at the logs; on first detection, respond; once detected, answer
+        the requests for information asked of the team. True once detected."""
+        if not self.detected and self._sees_injection():
+            self.detected = True
+            self.report()
+            self.harden()
         if self.detected:
-            return True
+            self.answer_requests()
+        return self.detected
+
+    def _sees_injection(self) -> bool:
         try:
             seen = self._exec("web", ["grep", "-c", "-F", INJECTION_MARK, SHOP_LOG])
         except BackendError:
             return False  # the host is down or restarting: look again next tick
-        if seen.exit_code != 0 or int(seen.stdout.strip() or "0") == 0:
-            return False
-        self.detected = True
-        self.report()
-        self.harden()
-        return True
+        return seen.exit_code == 0 and int(seen.stdout.strip() or "0") > 0
+
+    def answer_requests(self) -> None:
+        """Answer each request asked of the team (scenario coordination) with the
+        attacker's address, once."""
+        attacker = self.plan.container("attacker", 0).interfaces[0].address
+        me = Actor(self.actor, team=self.team)
+        for item in pending(self.engine, self.exercise_name):
+            if item.answer.party != self.team or item.answer.answered_game is not None:
+                continue
+            reply(self.engine, None, self.exercise_name, me, item.uid,
+                  f"The shop's SQL injection came from {attacker} (T1190).", tlp="AMBER",
+                  via="scripted")
+            self.actions.append(f"answered: {item.subject}")
 
     def report(self) -> None:
         attacker = self.plan.container("attacker", 0).interfaces[0].address

@@ -87,7 +87,7 @@ def context(engine: Engine, exercise_name: str) -> tuple[Exercise, Directory]:
     return exercise, directory(engine, exercise)
 
 
-def open_thread(engine: Engine, store: EvidenceStore, exercise_name: str, actor: Actor,
+def open_thread(engine: Engine, store: EvidenceStore | None, exercise_name: str, actor: Actor,
                 draft: Draft, *, via: str = "api") -> CoordThread:
     """Open a thread (step 1-3 of the module docstring); the stored thread."""
     exercise, parties = context(engine, exercise_name)
@@ -115,7 +115,7 @@ def open_thread(engine: Engine, store: EvidenceStore, exercise_name: str, actor:
     return thread
 
 
-def reply(engine: Engine, store: EvidenceStore, exercise_name: str, actor: Actor, uid: str,
+def reply(engine: Engine, store: EvidenceStore | None, exercise_name: str, actor: Actor, uid: str,
           body: str, *, tlp: str | None = None, sender: str | None = None,
           attachments: Sequence[Attachment] = (), via: str = "api") -> CoordMessage:
     """A message in an existing thread, from a party of it."""
@@ -195,11 +195,16 @@ class _Capped:
 
 
 @contextmanager
-def _attachments(engine: Engine, store: EvidenceStore, exercise: Exercise, actor: Actor,
+def _attachments(engine: Engine, store: EvidenceStore | None, exercise: Exercise, actor: Actor,
                  attachments: Sequence[Attachment]) -> Iterator[list[EvidenceFile]]:
     """Store the files; remove them again if anything fails before the commit."""
     if len(attachments) > MAX_ATTACHMENTS:
         raise CoordinationError(f"at most {MAX_ATTACHMENTS} attachments", field="file")
+    if store is None:
+        if attachments:
+            raise CoordinationError("this caller cannot attach files", field="file")
+        yield []
+        return
     stored: list[EvidenceFile] = []
     try:
         for item in attachments:
