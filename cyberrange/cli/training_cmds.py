@@ -184,6 +184,25 @@ def progress(app: AppContext, name: str) -> None:
     app.console.print(table)
 
 
+@training.command("export")
+@click.argument("name")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports"), show_default=True)  # fmt: skip
+@click.option("--home-page", default="https://cyberrange.invalid", show_default=True,
+              help="The xAPI accounts' homePage: the address trainees know this platform by.")
+@click.pass_obj
+def export(app: AppContext, name: str, output: Path, home_page: str) -> None:
+    """Write training NAME's record: one CSV row and one xAPI statement per level event."""
+    from records.training_runs import record_csv, statements
+
+    folder = output / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}-training.csv").write_text(record_csv(app.engine, name), encoding="utf-8")
+    body = json.dumps(statements(app.engine, name, home_page), indent=2, ensure_ascii=False)
+    (folder / f"{name}-xapi.json").write_text(body, encoding="utf-8")
+    app.console.print(f"wrote {folder}/{name}-training.csv and {name}-xapi.json", highlight=False)
+
+
 def _show(app: AppContext, name: str, trainee: str) -> None:
     from scoring.training import play
 

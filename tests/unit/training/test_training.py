@@ -3,6 +3,8 @@ levels (scores, hints, solutions, attempts, assessments) on a real SQLite databa
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -144,3 +146,34 @@ def test_a_level_closes_once_even_when_two_answers_race(engine: Engine, course: 
         play._close(engine, here, play.EventKind.NEXT, 0, {})  # the stale second request
     closing = [e for e in play.events_of(engine, here.run) if e.kind == "level_read"]
     assert len(closing) == 1
+
+
+def test_the_record_has_a_row_and_a_valid_xapi_statement_per_event(
+    engine: Engine, course: str
+) -> None:
+    from records.training_runs import record_csv, record_rows, statements
+    from tests.unit.records.xapi_rules import violations
+
+    play.start(engine, course, "frank", "first-steps", 1)
+    play.read_on(engine, course, "frank")
+    play.take_hint(engine, course, "frank", 0)
+    play.answer(engine, course, "frank", '=HYPERLINK("http://evil.example","x")')
+    play.answer(engine, course, "frank", "10.1.0.10")
+    rows = record_rows(engine, course)
+    assert [r["event"] for r in rows] == ["started", "level_read", "hint", "answer_wrong",
+                                          "answer_right"]  # fmt: skip
+    assert rows[-1]["points"] == 7 and rows[0]["nice_work_role"] == "Cyber Defense Analyst"
+    text = record_csv(engine, course)
+    cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
+    assert "response==HYPERLINK(\"http://evil.example\",\"x\")" in cells
+    assert not any(c.lstrip().startswith(("=", "+", "-", "@")) for c in cells)  # no formula
+    found = statements(engine, course, "https://range.example")
+    assert [violations(s) for s in found] == [[] for _ in found]
+    assert len({s["id"] for s in found}) == len(found)
+    verbs = [s["verb"]["display"]["en-US"] for s in found]
+    assert verbs == ["attempted", "completed", "took-hint", "answered", "passed"]
+    passed = found[-1]["result"]
+    assert passed["success"] is True and passed["score"]["raw"] == 7
+    assert found[3]["result"] == {"success": False,
+                                  "response": '=HYPERLINK("http://evil.example","x")'}  # fmt: skip
+    assert statements(engine, course, "https://range.example") == found  # repeatable
