@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from web import HOST, free_port, percentile, start_server  # noqa: E402
+from web import HOST, free_port, percentile, server_cpu_seconds  # noqa: E402
 
 from range.config import Settings  # noqa: E402
 
@@ -213,6 +215,32 @@ async def _phase(port: int, seeded: Seed, pairs: list[tuple[int, int]], args: ar
     return answers, board, time.perf_counter() - began
 
 
+def start_server(data_dir: Path, port: int, workers: int, threads: int, timeout: float
+                 ) -> subprocess.Popen[bytes]:
+    """`cyberrange serve` on ``port``, once it answers (a loaded machine starts slowly)."""
+    env = {**os.environ, "CYBERRANGE_DATA_DIR": str(data_dir)}
+    command = [str(Path(sys.executable).parent / "cyberrange"), "serve", "--host", HOST,
+               "--port", str(port), "--workers", str(workers), "--threads", str(threads),
+               "--insecure-cookies"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            error = server.stderr.read().decode()[-2000:] if server.stderr else ""
+            raise SystemExit(f"server exited: {error}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
+            conn.request("GET", "/api/v1/openapi.json")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise SystemExit(f"server did not answer within {timeout:g} s")
+
+
 @contextmanager
 def private_database(server_url: str | None) -> Iterator[str | None]:
     """A fresh PostgreSQL database on ``server_url`` for the run (None: SQLite)."""
@@ -246,11 +274,14 @@ def run(args: argparse.Namespace) -> None:
         pairs = [(team, number) for number in range(args.challenges, 0, -1)
                  for team in range(args.teams - 1, -1, -1)]
         port = free_port()
-        server = start_server(settings.data_dir, port, args.workers, args.threads)
+        server = start_server(settings.data_dir, port, args.workers, args.threads,
+                              args.start_timeout)
         try:
             asyncio.run(_phase(port, seeded, pairs, args, 2.0))  # warm-up
+            cpu = server_cpu_seconds(server.pid)
             answers, board, elapsed = asyncio.run(_phase(port, seeded, pairs, args,
                                                          args.seconds))
+            cpu = server_cpu_seconds(server.pid) - cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -265,6 +296,10 @@ def run(args: argparse.Namespace) -> None:
                   f"p95 {percentile(board.latencies, 0.95) * 1000:6.1f} ms  "
                   f"({board.good} reads, {board.errors} errors, {args.readers} readers every "
                   f"{args.poll:g} s; target p95 < 100 ms)")
+    cores = os.cpu_count() or 1
+    console.print(f"server CPU: {cpu:.1f} s for {answers.good} answers and {board.good} board "
+                  f"reads ({cpu / max(answers.good, 1) * 1000:.1f} ms an answer: all {cores} "
+                  f"cores would answer about {cores * answers.good / max(cpu, 1e-9):,.0f}/s)")
     if not pairs:
         console.print("[yellow]every (team, challenge) pair was answered before the time "
                       "limit: raise --teams or --challenges[/]")
@@ -280,6 +315,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--start-timeout", type=float, default=300.0,
+                        help="seconds to wait for the server to answer")
     parser.add_argument("--postgres", metavar="URL",
                         help="a PostgreSQL server URL: run on a fresh database there")
     run(parser.parse_args())

@@ -20,7 +20,7 @@ from range.db import write_transaction
 from range.errors import CyberrangeError, GameError, NotFoundError
 from records.audit import AuditItem, append_many_on
 from scoring.challenges.catalog import Catalog, load_catalog
-from scoring.challenges.play import AttemptResult, Move, attempt, exercise_state, unlock_hint
+from scoring.challenges.play import AttemptResult, Move, attempt, exercise_clock, unlock_hint
 from scoring.challenges.spec import HintSpec
 
 
@@ -50,14 +50,14 @@ def submit_answers(engine: Engine, catalog: Catalog, requests: Sequence[AnswerRe
     results: list[AttemptResult | CyberrangeError] = []
     items: list[AuditItem] = []
     with write_transaction(engine) as conn:
-        state = exercise_state(conn, catalog.exercise_id)
+        clock = exercise_clock(conn, catalog.exercise_id)
         for request in requests:
             try:
                 move = Move(catalog.exercise_id, catalog.exercise_name,
                             catalog.check_team(request.team), request.actor)
                 found = catalog.by_name(request.challenge)
                 result, item = attempt(conn, move, found, request.answer, catalog.rules,
-                                       catalog.ids, state)
+                                       catalog.ids, clock)
             except (NotFoundError, GameError) as exc:
                 results.append(exc)
                 continue

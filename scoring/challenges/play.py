@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -43,7 +43,7 @@ from scoring.challenges.queries import (
 from scoring.challenges.spec import ChallengeSpec, FlagSpec, HintSpec
 from scoring.challenges.store import StoredChallenge
 from scoring.challenges.tables import CompetitionRules
-from scoring.ledger import current_tick, fact_row
+from scoring.ledger import fact_row
 from scoring.tables import Exercise, ExerciseState, FactKind
 
 MAX_ANSWER = 1000
@@ -71,13 +71,24 @@ class Move:
     actor: str  # the account (username), or "cli:<user>"
 
 
-def exercise_state(conn: Connection, exercise_id: int) -> ExerciseState:
-    """The state now, read in the answer's own transaction."""
-    value = conn.execute(select(EXERCISE.c.state).where(EXERCISE.c.id == exercise_id)
-                         ).scalar_one_or_none()
-    if value is None:
+@dataclass(frozen=True)
+class Clock:
+    """The exercise's state and tick, read in the answer's own transaction."""
+
+    state: ExerciseState
+    tick: int
+
+
+_CLOCK = select(EXERCISE.c.state, EXERCISE.c.current_tick).where(
+    EXERCISE.c.id == bindparam("ex"))
+
+
+def exercise_clock(conn: Connection, exercise_id: int) -> Clock:
+    row = conn.execute(_CLOCK, {"ex": exercise_id}).first()
+    if row is None:
         raise NotFoundError(f"no exercise with id {exercise_id}")
-    return value if isinstance(value, ExerciseState) else ExerciseState(value)
+    state = row[0] if isinstance(row[0], ExerciseState) else ExerciseState(row[0])
+    return Clock(state, int(row[1]))
 
 
 @dataclass(frozen=True)
@@ -113,16 +124,16 @@ def missing_prerequisites(challenge: StoredChallenge, solved: set[str],
 
 def attempt(conn: Connection, move: Move, challenge: StoredChallenge, answer: str,
             rules: CompetitionRules, ids: dict[int, str],
-            state: ExerciseState | None = None) -> tuple[AttemptResult, AuditItem]:
-    """One answer to ``challenge`` (steps 2-7 of the module docstring). ``state``: the
+            clock: Clock | None = None) -> tuple[AttemptResult, AuditItem]:
+    """One answer to ``challenge`` (steps 2-7 of the module docstring). ``clock``: the
     exercise's, when the caller read it in this transaction already (a group)."""
     if not visible(challenge.spec):
         raise NotFoundError(f"no challenge {challenge.name!r}")
     answer = answer.strip()[:MAX_ANSWER]
-    if state is None:
-        state = exercise_state(conn, move.exercise_id)
-    outcome, message = _judge(conn, move, challenge, answer, rules, ids, state)
-    tick = current_tick(conn, move.exercise_id)
+    if clock is None:
+        clock = exercise_clock(conn, move.exercise_id)
+    outcome, message = _judge(conn, move, challenge, answer, rules, ids, clock.state)
+    tick = clock.tick
     data = {"challenge": challenge.name, "answer": answer}
     rows = [fact_row(move.exercise_id, tick, FactKind.CHALLENGE_ATTEMPT, team=move.team,
                      service=challenge.name, outcome=outcome.value, actor=move.actor,
@@ -182,9 +193,9 @@ def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index:
     hints = challenge.spec.hints
     if not 0 <= index < len(hints):
         raise NotFoundError(f"challenge {challenge.name!r} has no hint {index + 1}")
-    state = exercise_state(conn, move.exercise_id)
-    if state is not ExerciseState.RUNNING:
-        raise GameError(f"the competition is {state.value}, not running")
+    clock = exercise_clock(conn, move.exercise_id)
+    if clock.state is not ExerciseState.RUNNING:
+        raise GameError(f"the competition is {clock.state.value}, not running")
     if missing_prerequisites(challenge, solved_by(conn, move.exercise_id, move.team), ids):
         raise GameError(f"challenge {challenge.name!r} is locked: solve its prerequisites first")
     hint = hints[index]
@@ -195,7 +206,7 @@ def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index:
     needed = _hint_requirements(hints, hint)
     if needed - unlocked:
         raise GameError(f"unlock hint(s) {', '.join(str(i + 1) for i in sorted(needed))} first")
-    row = fact_row(move.exercise_id, current_tick(conn, move.exercise_id),
+    row = fact_row(move.exercise_id, clock.tick,
                    FactKind.CHALLENGE_HINT, team=move.team, service=challenge.name,
                    points=-float(hint.cost), actor=move.actor,
                    message=f"hint {index + 1} of {challenge.name}",
