@@ -17,11 +17,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from cyberrange.pools import allocate, create_pool, destroy_pool, release
+from cyberrange.pools import create_pool, destroy_pool
 from cyberrange.tables import import_all_tables
 from range.backends import get_backend
 from range.config import Settings
 from range.db import open_engine
+from scoring.sandboxes import allocate, release
 
 ROOT = Path(__file__).resolve().parent.parent
 POOL = "bench-pool"

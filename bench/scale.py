@@ -41,7 +41,6 @@ from memsample import CpuMeter, MemorySampler, Peaks  # noqa: E402
 from moved_scenario import dmz_breach_moved  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from cyberrange.compose import objective_flags  # noqa: E402
 from cyberrange.tables import import_all_tables  # noqa: E402
 from range import lifecycle  # noqa: E402
 from range.backends.docker import DockerBackend  # noqa: E402
@@ -51,6 +50,7 @@ from range.errors import ProvisionError  # noqa: E402
 from range.provision import provision  # noqa: E402
 from range.scenario.loader import LoadedScenario  # noqa: E402
 from scoring.exercise import create_exercise  # noqa: E402
+from scoring.planted import objective_flags  # noqa: E402
 
 # Subnets no bundled scenario or test uses: 100 copies fit (10.201.1-100.0/24).
 OCTETS = (201, 201, 202)  # 100.64.A, 10.B.{copy}, 10.C.{copy}

@@ -22,14 +22,12 @@ from range.backends.base import ApplyReport, ProgressCallback
 from range.backends.docker_hostfw import engine_is_local
 from range.config import Settings
 from range.plan import ContainerPlan, Plan
-from range.provision.inventory import flag_spots
 from range.provision.model import ProvisionProgress, ProvisionReport
 from range.provision.playbook import resolve_steps
 from range.provision.provisioner import provision
 from range.scenario.loader import LoadedScenario
-from range.scenario.models import Scenario
 from range.state import RangeRecord
-from scoring.flags import FlagCodec
+from scoring.planted import objective_flags
 from scoring.succession import Succession, range_exercise
 from scoring.tables import Exercise
 
@@ -41,18 +39,6 @@ class Deployment:
     exercise: Exercise
     provisioned: ProvisionReport
     succession: Succession  # how the range came to play `exercise`
-
-
-def objective_flags(
-    exercise: Exercise, plan: Plan, scenario: Scenario
-) -> dict[tuple[str, int, int], str]:
-    """(host, copy, index) → signed objective flag of that copy."""
-    assert exercise.id is not None
-    codec = FlagCodec(exercise.secret, exercise.id)
-    return {
-        (spot.host, spot.copy, spot.index): codec.objective_flag(spot.copy, spot.slot)
-        for spot in flag_spots(plan, scenario)
-    }
 
 
 def deploy(

@@ -64,7 +64,7 @@ def status(app: AppContext, name: str | None) -> None:
 @click.pass_obj
 def allocate(app: AppContext, name: str, holder: str, ttl: timedelta) -> None:
     """Give HOLDER (a trainee) a sandbox of pool NAME; the one they hold, if any."""
-    from cyberrange.pools import allocate as take
+    from scoring.sandboxes import allocate as take
 
     sandbox = take(app.settings, app.engine, name, holder, ttl)
     app.console.print(f"{holder} holds sandbox {sandbox.number} of pool {name} "
@@ -77,7 +77,7 @@ def allocate(app: AppContext, name: str, holder: str, ttl: timedelta) -> None:
 @click.pass_obj
 def release(app: AppContext, name: str, holder: str) -> None:
     """HOLDER is done: reset their sandbox and put it back in the pool."""
-    from cyberrange.pools import release as give_back
+    from scoring.sandboxes import release as give_back
 
     with app.console.status("resetting the sandbox…"):
         sandbox = give_back(app.settings, app.engine, name, holder)
@@ -89,7 +89,7 @@ def release(app: AppContext, name: str, holder: str) -> None:
 @click.pass_obj
 def reclaim(app: AppContext, name: str) -> None:
     """Reset every sandbox of pool NAME whose holder's time is up."""
-    from cyberrange.pools import reclaim as take_back
+    from scoring.sandboxes import reclaim as take_back
 
     with app.console.status("resetting expired sandboxes…"):
         done = take_back(app.settings, app.engine, name)
@@ -101,7 +101,7 @@ def reclaim(app: AppContext, name: str) -> None:
 @click.pass_obj
 def repair(app: AppContext, name: str) -> None:
     """Bring back broken sandboxes and dead containers; held sandboxes stay with their trainee."""
-    from cyberrange.pools import repair as mend
+    from scoring.sandboxes import repair as mend
 
     with app.console.status("repairing…"):
         done = mend(app.settings, app.engine, name)

@@ -82,7 +82,7 @@ def import_command(app: AppContext, file: Path) -> None:
 @click.pass_obj
 def start(app: AppContext, name: str, trainee: str, ttl: timedelta) -> None:
     """Start (or resume) TRAINEE's run of training NAME with a sandbox of its pool."""
-    from cyberrange.training_runs import begin
+    from scoring.training.sandboxed import begin
 
     here = begin(app.settings, app.engine, name, trainee, ttl)
     app.console.print(f"{trainee} works in sandbox {here.run.sandbox} of pool {here.run.pool}",
@@ -220,7 +220,7 @@ def _show(app: AppContext, name: str, trainee: str) -> None:
 
 
 def _after(app: AppContext, here: Any) -> None:
-    from cyberrange.training_runs import finish_if_done
+    from scoring.training.sandboxed import finish_if_done
 
     if finish_if_done(app.settings, app.engine, here):
         app.console.print(f"sandbox {here.run.sandbox} goes back to pool {here.run.pool}, fresh",

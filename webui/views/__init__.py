@@ -24,6 +24,7 @@ PAGE_MODULES = (
     "webui.views.challenges",
     "webui.views.access",
     "webui.views.pools",
+    "webui.views.training",
     "webui.views.messages",
     "webui.api",
     "webui.taxii",

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,8 +121,9 @@ def terminal_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     yield from _serve(tmp_path_factory.mktemp("terminals"), *options)
 
 
-@pytest.fixture
-def browser(site: Site) -> Iterator[WebDriver]:
+@contextmanager
+def chromium(site: Site) -> Iterator[WebDriver]:
+    """A headless Chromium of its own (its own cookies: another user)."""
     for path in (CHROMIUM, CHROMEDRIVER):
         if not path.exists():
             pytest.fail(f"{path} is missing: apt-get install chromium chromium-driver")
@@ -142,6 +144,12 @@ def browser(site: Site) -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(site: Site) -> Iterator[WebDriver]:
+    with chromium(site) as driver:
+        yield driver
 
 
 def log_in(driver: WebDriver, site: Site, username: str) -> None:

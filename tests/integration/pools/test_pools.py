@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from cyberrange.pools import allocate, create_pool, destroy_pool, release, repair
+from cyberrange.pools import create_pool, destroy_pool
 from range.backends import get_backend
 from range.config import Settings
 from range.pool_state import PoolError, SandboxState, held_by, sandboxes
+from scoring.sandboxes import allocate, release, repair
 
 pytestmark = [pytest.mark.docker, pytest.mark.ansible, pytest.mark.slow]
 
@@ -124,10 +125,10 @@ levels:
 def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_back(
     pool: tuple[Settings, Engine], tmp_path: Path
 ) -> None:
-    from cyberrange.training_runs import begin, finish_if_done
     from scoring.training import play
     from scoring.training.catalog import import_definition
     from scoring.training.loader import load_training
+    from scoring.training.sandboxed import begin, finish_if_done
 
     settings, engine = pool
     scenario = tmp_path / "scenario.yaml"

@@ -71,6 +71,12 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/terminal/<host>/<int:copy>", "GET", frozenset({"red", "blue", "white", "admin"})),
     (f"{X}/access", "GET", ALL),
     ("/pools", "GET", READERS),
+    ("/training", "GET", ALL),
+    ("/training/<name>/start", "POST", frozenset({"red", "blue"})),
+    ("/training/<name>", "GET", frozenset({"red", "blue"})),
+    ("/training/<name>/<action>", "POST", frozenset({"red", "blue"})),
+    ("/training/<name>/trainees", "GET", READERS),
+    ("/training/<name>/progress.json", "GET", READERS),
     (f"{X}/access/vpn.conf", "GET", frozenset({"red", "blue"})),
     (f"{X}/access/vpn.png", "GET", frozenset({"red", "blue"})),
     (f"{X}/recordings/<session>", "GET", READERS),
@@ -141,7 +147,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     values = _records(engine, settings, found.id or 0)
     values.update(name=EXERCISE, user_id=str(victim.id), fmt="json", host="web", copy="1",
                   session="0123456789abcdef", asset="xterm.js", token_id="999")
-    values.update(number="1", hint="1", index="0")  # challenges (none imported: 404)
+    values.update(number="1", hint="1", index="0", action="next")  # challenges (none imported: 404)
     app = create_app(settings, engine, secure_cookies=False, testing=True)
     clients: dict[str, FlaskClient] = {}
     for role_name, username in ROLE_USER.items():

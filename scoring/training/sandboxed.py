@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from cyberrange.pools import allocate, release
 from range.config import Settings
 from range.errors import NotFoundError
 from range.pool_state import held_by
+from scoring.sandboxes import allocate, release
 from scoring.training import play
 
 
