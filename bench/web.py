@@ -146,7 +146,7 @@ def start_server(data_dir: Path, port: int, workers: int, threads: int
                "--insecure-cookies"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine imports slowly
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"server exited: {server.stderr.read().decode()[-2000:]}"
@@ -160,7 +160,7 @@ def start_server(data_dir: Path, port: int, workers: int, threads: int
         except OSError:
             time.sleep(0.2)
     server.terminate()
-    raise SystemExit("server did not answer within 60 s")
+    raise SystemExit("server did not answer within 180 s")
 
 
 def server_cpu_seconds(pid: int) -> float:

@@ -10,10 +10,13 @@ view, the formula's state after the facts it has seen and the newest fact id
 
 * a new fact of the running tick is scored on top (``Accumulator.apply_rows``:
   the tick is not ended, so its facts may keep coming);
-* a new fact of a tick the view does not show yet is left for later (the view
-  moves on when the clock does, and then the entry is built again);
+* a new fact of a tick the view does not show yet is kept aside until the
+  view gets there;
 * a new fact of an earlier tick (a late check, a back-dated report) makes the
-  entry rebuild from the snapshots, which detect it the same way.
+  entry rebuild from the snapshots, which detect it the same way;
+* when the clock moves one tick on, the entry ends its running tick with the
+  facts it has, saves that as the tick's snapshot and follows the next tick:
+  a tick's facts are read once, not once more at its end.
 
 This is sound because fact ids follow commit order (scoring.tables): every
 fact at or below ``W`` was read when ``W`` was, and every fact committed later
@@ -25,7 +28,7 @@ web UI keeps one per app); thread-safe.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -45,6 +48,8 @@ from scoring.scoreboard import (
     rank,
     read_rows,
     rows_query,
+    save_snapshots,
+    snapshot_row,
 )
 from scoring.tables import FactKind
 
@@ -59,6 +64,7 @@ class _Entry:
     seen: int
     history: list[tuple[int, dict[str, float]]]  # saved ticks; the live one is added on read
     status: _Status
+    ahead: list[FactRow] = field(default_factory=list)  # seen, for ticks after ``last``
 
 
 class LiveBoards:
@@ -80,8 +86,11 @@ class LiveBoards:
         key = (game.id, game.params.key(name), view.frozen)
         with self._lock:
             entry = self._entries.get(key)
-            fresh = entry is not None and (entry.saved, entry.last) == (view.saved, view.last)
-            if entry is None or not fresh or not _follow(engine, game, entry):
+            if entry is not None and (entry.saved, entry.last) != (view.saved, view.last):
+                entry = entry if _roll(engine, game, key[1], entry, view) else None
+            elif entry is not None and not _follow(engine, game, entry):
+                entry = None
+            if entry is None:
                 entry = self._entries[key] = _build(engine, game, name, view)
             totals = entry.acc.totals()
             teams = rank(game.params, totals, entry.acc.service_totals())
@@ -118,20 +127,57 @@ def _build(engine: Engine, game: _Game, name: str, view: _View) -> _Entry:
                 live.apply_tick(tick, [r for r in rows if r.tick == tick])
             live.apply_rows(r for r in rows if r.tick == view.last)
             acc = live
-    return _Entry(view.saved, view.last, acc, seen, history, status)
+        # facts already recorded for ticks the view does not show yet (the clock lags)
+        later = rows_query().where(c.exercise_id == game.id, c.tick > view.last, c.id <= seen)
+        ahead = read_rows(conn, later.order_by(c.id))
+    return _Entry(view.saved, view.last, acc, seen, history, status, ahead)
+
+
+def _newer(engine: Engine, game: _Game, entry: _Entry) -> list[FactRow]:
+    c = FACT_TABLE.c
+    # "+exercise_id" keeps SQLite on the primary key's range (only the newest facts)
+    query = rows_query().where(c.id > entry.seen, c.exercise_id + 0 == game.id).order_by(c.id)
+    with engine.connect() as conn:
+        return read_rows(conn, query)
+
+
+def _roll(engine: Engine, game: _Game, key: str, entry: _Entry, view: _View) -> bool:
+    """The clock moved one tick on: end the entry's running tick with the facts
+    seen so far, save it as that tick's snapshot, and follow the next one — no
+    reading the ended tick's facts again. False when that does not apply."""
+    old = entry.last
+    if not (entry.saved == old - 1 and view.saved == old and view.last == old + 1):
+        return False
+    rows = sorted([*entry.ahead, *_newer(engine, game, entry)], key=lambda r: r.id)
+    if any(r.tick < old for r in rows):
+        return False
+    entry.ahead = [r for r in rows if r.tick > old + 1]
+    ending = [r for r in rows if r.tick == old]
+    entry.acc.apply_rows(ending)
+    _note_checks(entry.status, ending, old)
+    if rows:
+        entry.seen = max(entry.seen, *(r.id for r in rows))
+    entry.acc.end_tick(old)
+    entry.acc.tick = old
+    saved = snapshot_row(game.id, key, entry.acc, entry.seen)
+    save_snapshots(engine, game.id, key, old, [saved])
+    entry.history.append((old, saved["totals"]))
+    entry.saved, entry.last = old, old + 1
+    running = [r for r in rows if r.tick == old + 1]
+    entry.acc.apply_rows(running)
+    entry.status = {k: v for k, v in entry.status.items() if v[0] > old + 1 - STATUS_WINDOW}
+    _note_checks(entry.status, running, old + 1)
+    return True
 
 
 def _follow(engine: Engine, game: _Game, entry: _Entry) -> bool:
     """Feed the facts newer than the entry's; False when one of them is for a
     tick before the running one (the entry must be built again)."""
-    c = FACT_TABLE.c
-    # "+exercise_id" keeps SQLite on the primary key's range (only the newest facts)
-    query = rows_query().where(c.id > entry.seen, c.exercise_id + 0 == game.id).order_by(c.id)
-    with engine.connect() as conn:
-        rows = read_rows(conn, query)
+    rows = _newer(engine, game, entry)
     if any(r.tick < entry.last or (r.tick == entry.last == entry.saved) for r in rows):
         return False
     current = [r for r in rows if r.tick == entry.last]
+    entry.ahead.extend(r for r in rows if r.tick > entry.last)  # the view gets there later
     entry.acc.apply_rows(current)
     _note_checks(entry.status, current, entry.last)
     if rows:

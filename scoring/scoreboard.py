@@ -290,17 +290,20 @@ def _catch_up(
     snapshots = []
     for tick in range(first, upto + 1):
         acc.apply_tick(tick, rows.get(tick, ()))
-        totals = {team: sum(cats.values()) for team, cats in acc.totals().items()}
-        snapshots.append(
-            {
-                "max_fact_id": seen,
-                "exercise_id": exercise_id,
-                "formula_key": key,
-                "tick": tick,
-                "totals": totals,
-                "state": acc.state(),
-            }
-        )
+        snapshots.append(snapshot_row(exercise_id, key, acc, seen))
+    save_snapshots(engine, exercise_id, key, first, snapshots)
+
+
+def snapshot_row(exercise_id: int, key: str, acc: Accumulator, seen: int) -> dict[str, Any]:
+    """The snapshot of ``acc`` after its tick, holding every fact up to id ``seen``."""
+    totals = {team: sum(cats.values()) for team, cats in acc.totals().items()}
+    return {"max_fact_id": seen, "exercise_id": exercise_id, "formula_key": key,
+            "tick": acc.tick, "totals": totals, "state": acc.state()}  # fmt: skip
+
+
+def save_snapshots(
+    engine: Engine, exercise_id: int, key: str, first: int, snapshots: list[dict[str, Any]]
+) -> None:
     try:
         with engine.begin() as conn:
             # stale snapshots (see _restore) of the ticks recomputed here are replaced

@@ -75,3 +75,21 @@ def test_live_board_of_a_team_during_the_freeze(db: Engine, make_exercise: MakeE
              compute_scoreboard(db, exercise.name, viewer_role=role))  # fmt: skip
     set_tick(db, exercise, 20, ExerciseState.FINISHED)
     same(live.board(db, exercise.name), compute_scoreboard(db, exercise.name))
+
+
+def test_live_board_rolls_on_with_facts_already_ahead(
+    db: Engine, make_exercise: MakeExercise
+) -> None:
+    """Facts of the next tick (recorded while the clock lags) exist when the entry is
+    built, others arrive after it: when the clock moves one tick on, all count."""
+    exercise = make_exercise(current_tick=2)
+    live = LiveBoards()
+    ledger.record_adjustment(db, exercise, "red", 5, actor="white", reason="ahead", tick=3)
+    ledger.record_adjustment(db, exercise, "red", 1, actor="white", reason="now", tick=2)
+    same(live.board(db, exercise.name), compute_scoreboard(db, exercise.name))
+    ledger.record_adjustment(db, exercise, "blue-1", 2, actor="white", reason="ahead", tick=3)
+    same(live.board(db, exercise.name), compute_scoreboard(db, exercise.name))
+    set_tick(db, exercise, 3)
+    board = live.board(db, exercise.name)
+    same(board, compute_scoreboard(db, exercise.name))
+    assert {t.name: t.total for t in board.teams}["red"] == 6.0
