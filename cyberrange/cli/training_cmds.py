@@ -74,6 +74,32 @@ def import_command(app: AppContext, file: Path) -> None:
                       f"{row.spec.get('pool') or row.name})", highlight=False)  # fmt: skip
 
 
+@training.command("import-kypo")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Name of the training here (lowercase).")
+@click.option("--scenario", required=True, help="The sandbox scenario, relative to --output.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the training YAML (then edit, validate and import it).")
+@click.pass_obj
+def import_kypo(app: AppContext, file: Path, name: str, scenario: str, output: Path) -> None:
+    """Convert a KYPO CRP training definition (JSON export) into a training YAML."""
+    from scoring.training.kypo import convert
+    from scoring.training.loader import load_training
+
+    try:
+        kypo = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise GameError(f"{file}: not a KYPO training definition JSON: {exc}") from None
+    if not isinstance(kypo, dict):
+        raise GameError(f"{file}: expected a JSON object (a training definition)")
+    converted = convert(kypo, name, scenario)
+    output.write_text(converted.yaml_text(), encoding="utf-8")
+    for note in converted.notes:
+        app.console.print(f"[yellow]note:[/] {note}", highlight=False)
+    load_training(output, app.settings.root)  # the file we wrote must be valid
+    app.console.print(f"wrote {output} ({len(converted.data['levels'])} levels)", highlight=False)
+
+
 @training.command("start")
 @click.argument("name")
 @click.argument("trainee")

@@ -177,3 +177,36 @@ def test_the_record_has_a_row_and_a_valid_xapi_statement_per_event(
     assert found[3]["result"] == {"success": False,
                                   "response": '=HYPERLINK("http://evil.example","x")'}  # fmt: skip
     assert statements(engine, course, "https://range.example") == found  # repeatable
+
+
+def test_a_kypo_linear_training_converts_into_a_valid_definition(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cyberrange.cli import cli
+
+    source = Path(__file__).parent / "fixtures" / "kypo-linear.json"
+    out = tmp_path / "junior.yaml"
+    result = CliRunner().invoke(cli, [
+        "--data-dir", str(tmp_path / "data"), "training", "import-kypo", str(source),
+        "--name", "junior", "--scenario", str(HELLO), "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "ACCESS_LEVEL is not imported" in result.output
+    assert "answer comes from a sandbox variable" in result.output
+    assert "solution was free in KYPO" in result.output and "mitre_techniques" in result.output
+    spec = load_training(out, ROOT).spec
+    assert [lv.type for lv in spec.levels] == ["info", "task", "task", "assessment"]
+    scan = spec.levels[1]
+    assert (scan.title, scan.answer, scan.points, scan.max_attempts, scan.estimated) == (
+        "Scan", "22", 20, 5, 600)  # fmt: skip
+    assert [(h.title, h.penalty) for h in scan.hints] == [("Tool", 4)]
+    quiz = spec.levels[3]
+    assert [q.type for q in quiz.questions] == ["choice", "free", "matching"]
+    assert quiz.questions[0].correct == [1] and quiz.questions[1].answers == ["22"]
+    assert quiz.questions[2].pairs == {"ssh": "22", "http": "80"}
+    assert spec.max_points == 20 + 30 + 15
+    adaptive = tmp_path / "adaptive.json"
+    adaptive.write_text('{"title": "A", "phases": [{"phase_type": "TRAINING"}]}')
+    refused = CliRunner().invoke(cli, [
+        "--data-dir", str(tmp_path / "data"), "training", "import-kypo", str(adaptive),
+        "--name", "a", "--scenario", str(HELLO), "-o", str(tmp_path / "a.yaml")])  # fmt: skip
+    assert refused.exit_code == 1 and "adaptive KYPO training" in refused.output
