@@ -59,7 +59,7 @@ def own_team(found: Exercise) -> str:
 def record_action(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:
     """Append an audit entry for a change made through the web pages."""
     details = {**details, "via": "web"}
-    audit.append(web_context().engine, exercise_name, user().username, action, details)
+    audit.append(web_context().engine, exercise_name, f"web:{user().username}", action, details)
 
 
 def form_text(form: Any, key: str, limit: int = 10_000) -> str:

@@ -155,7 +155,7 @@ def _audit_item(
     assert note is not None
     accepted = Counter(r.answer for r in results)[Answer.ACCEPTED]
     details = {"team": request.team, "flags": len(results), "accepted": accepted, "via": note.via}
-    return note.username, "flags.submit", details
+    return f"{note.via}:{note.username}", "flags.submit", details
 
 
 def _setting(app: Flask, key: str, default: float) -> float:

@@ -66,4 +66,5 @@ def check_team(found: Exercise, team: str, field: str = "team") -> str:
 
 def record(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:
     """The audit entry of a change made through the API (actor: the username)."""
-    audit.append(engine(), exercise_name, caller().username, action, {**details, "via": "api"})
+    audit.append(engine(), exercise_name, f"api:{caller().username}", action,
+                 {**details, "via": "api"})

@@ -33,7 +33,8 @@ def test_batch_answers_each_flag_in_order(world: ApiWorld) -> None:
     again = world.as_role("red").post(f"{X}/flags", json={"flags": [second]})
     assert _answers(again.json) == ["duplicate"]
     entry = audit.entries(world.engine, EXERCISE)[-1]
-    assert (entry.actor, entry.action, entry.details["accepted"]) == ("redteam", "flags.submit", 0)
+    assert (entry.actor, entry.action, entry.details["accepted"]) == (
+        "api:redteam", "flags.submit", 0)
 
 
 def test_batch_limits(world: ApiWorld) -> None:

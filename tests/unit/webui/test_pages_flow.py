@@ -53,7 +53,8 @@ def test_red_submits_flags_and_sees_answers(app: Flask, exercise: Exercise, engi
     dashboard = client.get(f"{X}/team").get_data(as_text=True)
     assert "accepted" in dashboard and "FLAG{nonsense}" in dashboard
     entry = audit.entries(engine, EXERCISE)[-1]
-    assert (entry.actor, entry.action, entry.details["via"]) == ("redteam", "flags.submit", "web")
+    assert (entry.actor, entry.action, entry.details["via"]) == (
+        "web:redteam", "flags.submit", "web")
     assert entry.details["accepted"] == 1
 
 
