@@ -10,7 +10,9 @@ revision, BASELINE, is the schema of the last release without migrations
 
 - nothing yet: ``create_all`` from the models, then stamped at head (a fresh
   database needs no replay of history);
-- an ``alembic_version`` row: the missing revisions run, in one transaction;
+- an ``alembic_version`` row: the missing revisions run, each in its own
+  transaction (a migration that adds PostgreSQL enum values commits them
+  first: a new value is usable only after its transaction commits);
 - tables but no ``alembic_version`` (made by ``create_all`` before
   migrations existed): if the tables already match the models it is stamped at
   head; if they are the baseline release's tables it is stamped BASELINE and
@@ -104,30 +106,51 @@ def upgrade(engine: Engine) -> Upgrade:
     """Bring the database to the head revision (see the module docstring)."""
     import_all_tables()
     target = head()
-    with _schema_lock(engine), engine.begin() as conn:
-        before = _recorded(conn)
-        if before == target:
-            return Upgrade(before, target, "current")
-        config = alembic_config(conn)
-        tables = set(inspect(conn).get_table_names()) - {VERSION_TABLE}
-        if before is None and not tables:
-            SQLModel.metadata.create_all(conn)
-            command.stamp(config, "head")
-            return Upgrade(None, target, "created")
-        if before is None:
-            found = differences(conn)
-            if not found:
-                command.stamp(config, "head")
-                return Upgrade(None, target, "stamped")
-            if tables != BASELINE_TABLES:
-                raise ConfigError(
-                    "the database has tables but no recorded revision, and they match neither "
-                    f"release f3af406 nor this one (first difference: {found[0]}); "
-                    "upgrade it with the release that made it first"
-                )
-            command.stamp(config, BASELINE)
-        command.upgrade(config, "head")
-        return Upgrade(before or BASELINE, target, "upgraded")
+    with _schema_lock(engine):
+        with engine.begin() as conn:
+            before = _recorded(conn)
+            if before == target:
+                return Upgrade(before, target, "current")
+            if before is None:
+                action = _unversioned(conn)
+                if action != "baseline":
+                    return Upgrade(None, target, action)
+        migrate(engine)
+    return Upgrade(before or BASELINE, target, "upgraded")
+
+
+def migrate(engine: Engine, revision: str = "head", *, down: bool = False) -> None:
+    """Run the migrations up (or ``down``) to ``revision``.
+
+    Alembic owns the transactions here (one per migration), so that a migration
+    may commit in the middle (PostgreSQL enum values, see migrations/helpers.py).
+    """
+    with engine.connect() as conn:
+        run = command.downgrade if down else command.upgrade
+        run(alembic_config(conn), revision)
+        conn.commit()
+
+
+def _unversioned(conn: Connection) -> str:
+    """Record the revision of a database without one: created | stamped | baseline."""
+    config = alembic_config(conn)
+    tables = set(inspect(conn).get_table_names()) - {VERSION_TABLE}
+    if not tables:
+        SQLModel.metadata.create_all(conn)
+        command.stamp(config, "head")
+        return "created"
+    found = differences(conn)
+    if not found:
+        command.stamp(config, "head")
+        return "stamped"
+    if tables != BASELINE_TABLES:
+        raise ConfigError(
+            "the database has tables but no recorded revision, and they match neither "
+            f"release f3af406 nor this one (first difference: {found[0]}); "
+            "upgrade it with the release that made it first"
+        )
+    command.stamp(config, BASELINE)
+    return "baseline"
 
 
 def open_database(settings: Settings) -> Engine:

@@ -30,6 +30,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=compare_type,
+    transaction_per_migration=True,
 )
 with context.begin_transaction():
     context.run_migrations()

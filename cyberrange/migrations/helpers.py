@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 
 def compare_type(
@@ -36,13 +37,21 @@ def compare_type(
 def add_enum_values(type_name: str, values: list[str]) -> None:
     """Add the enum's missing ``values`` (all of them, in model order) on PostgreSQL.
 
+    Call it first in ``upgrade()``: it commits what the migration did before.
+
     Each new value goes right after its predecessor, so the type's order stays
     the model's. Nothing to do on SQLite (see the module docstring).
     """
     if op.get_bind().dialect.name != "postgresql":
         return
-    for previous, value in pairwise(values):
-        op.execute(f"ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{value}' AFTER '{previous}'")
+    # A new value is usable only once committed (an index or a default may need
+    # it in this very migration): run them outside the migration's transaction,
+    # first thing in ``upgrade()``.
+    with op.get_context().autocommit_block():
+        for previous, value in pairwise(values):
+            op.execute(
+                f"ALTER TYPE {type_name} ADD VALUE IF NOT EXISTS '{value}' AFTER '{previous}'"
+            )
 
 
 def drop_tables(tables: Sequence[str], enum_types: Sequence[str] = ()) -> None:
@@ -56,3 +65,16 @@ def drop_tables(tables: Sequence[str], enum_types: Sequence[str] = ()) -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name in enum_types:
             op.execute(f"DROP TYPE IF EXISTS {name}")
+
+
+def create_enum_types(*types: sa.Enum) -> None:
+    """Create the PostgreSQL enum types of columns added to existing tables.
+
+    ``op.create_table`` creates the enum types its columns use, ``add_column``
+    does not. Nothing to do on SQLite.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    for enum in types:
+        postgresql.ENUM(*enum.enums, name=enum.name).create(bind, checkfirst=True)

@@ -18,19 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from cyberrange.cli import cli
-from cyberrange.schema import (
-    BASELINE,
-    BASELINE_TABLES,
-    alembic_config,
-    differences,
-    head,
-    upgrade,
-)
+from cyberrange.schema import BASELINE, BASELINE_TABLES, differences, head, migrate, upgrade
 from cyberrange.tables import import_all_tables
 from range.config import CHECKOUT_DIR
 from range.db import create_tables, make_engine
@@ -78,12 +70,10 @@ def test_migrations_from_nothing_reach_the_models(database_url: str) -> None:
     import_all_tables()
     engine = make_engine(database_url)
     try:
-        with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "head")
+        migrate(engine)
         with engine.connect() as conn:
             assert differences(conn) == []
-        with engine.begin() as conn:
-            command.downgrade(alembic_config(conn), "base")
+        migrate(engine, "base", down=True)
         with engine.connect() as conn:
             assert inspect(conn).get_table_names() == ["alembic_version"]
             if conn.dialect.name == "postgresql":
@@ -145,8 +135,7 @@ def test_baseline_makes_the_previous_release_tables_and_strangers_are_refused(
     import_all_tables()
     engine = make_engine(f"sqlite:///{tmp_path / 'baseline.db'}")
     try:
-        with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), BASELINE)
+        migrate(engine, BASELINE)
         with engine.begin() as conn:
             assert set(inspect(conn).get_table_names()) - {"alembic_version"} == BASELINE_TABLES
             conn.execute(text("DROP TABLE alembic_version"))
