@@ -9,9 +9,11 @@ of a commit, so that only committed models count). Alembic writes the
 differences to ``cyberrange/migrations/versions/REV_<slug>.py``. Read it:
 a column added NOT NULL to a table that holds rows needs a server default, and
 enums need a hand (``cyberrange/migrations/helpers.py``): values added to an
-existing enum are ``add_enum_values(name, values)``, and a new table using an
-existing PostgreSQL enum type takes ``postgresql.ENUM(..., create_type=False)``.
-``tests/unit/db/test_migrations.py`` (its PostgreSQL variant) checks both.
+existing enum are ``add_enum_values(name, values)`` first in ``upgrade()``, a
+column of a new enum type added to an existing table needs
+``create_enum_types(...)`` before it, and a new table using an existing
+PostgreSQL enum type takes ``postgresql.ENUM(..., create_type=False)``.
+``tests/unit/db/test_migrations.py`` (its PostgreSQL variant) checks all three.
 """
 
 from __future__ import annotations
