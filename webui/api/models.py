@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from range.errors import RecordError
 from records.incidents import check_time
@@ -19,7 +27,16 @@ MAX_EVIDENCE_FILES = 20  # files in one evidence upload
 Text = Annotated[str, StringConstraints(max_length=2000)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _whole(value: object) -> object:
+    """JSON Schema's integer includes 1.0: take a float with no fraction as that integer."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+RecordId = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=MAX_ID)]
 # Finite, bounded points: JSON has no NaN or Infinity, and neither does the ledger.
 Points = Annotated[float, Field(ge=-MAX_POINTS, le=MAX_POINTS, allow_inf_nan=False)]
 

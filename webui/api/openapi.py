@@ -61,8 +61,8 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 def _responses(spec: RouteSpec) -> dict[str, Any]:
     if spec.download:
-        content = {"application/octet-stream": {"schema": {"type": "string",
-                                                           "format": "binary"}}}
+        # A file as stored or exported: its own media type (image/png, text/csv, ...).
+        content = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
     else:
         content = {"application/json": {"schema": {"type": "object"}}}
     error = {"application/json": {"schema": {"$ref": REF.format(model="Error")}}}
