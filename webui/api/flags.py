@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, g
 from sqlalchemy import select
 
+from scoring.attackdata import attack_data
 from scoring.ledger import FACT_TABLE
 from scoring.tables import FactKind
 from webui.api.common import READERS, caller, check_team, engine, exercise, own_team
@@ -70,3 +71,12 @@ def list_submissions(ex: str, query: TeamPageQuery) -> dict[str, Any]:
          "at": r.created_at.isoformat() if r.created_at else None}
         for r in rows
     ]}
+
+
+@api_route("GET", f"{X}/attack-data", roles=READERS | {"red"}, tag="flags",
+           summary="Attack data: flag ids of the flags still valid",
+           response="{exercise, tick, services: {host/service: {team: {tick: [flag ids]}}}}: "
+                    "the ids checkers stored flags under, as A/D games publish them")
+def get_attack_data(ex: str) -> dict[str, Any]:
+    exercise(ex)  # 404 for an unknown name, as every exercise route
+    return attack_data(engine(), ex)

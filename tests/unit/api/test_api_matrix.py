@@ -53,6 +53,7 @@ ROUTES: tuple[tuple[str, str, frozenset[str]], ...] = (
     (f"{X}/range", "GET", STAFF),
     (f"{X}/flags", "POST", frozenset({"red"})),
     (f"{X}/submissions", "GET", READERS | {"red"}),
+    (f"{X}/attack-data", "GET", READERS | {"red"}),
     (f"{X}/incidents", "GET", READERS | {"blue"}),
     (f"{X}/incidents", "POST", frozenset({"blue"})),
     (f"{X}/incidents/<int:incident_id>", "GET", READERS | {"blue"}),
