@@ -22,9 +22,9 @@ import http.client
 import json
 import sys
 import tempfile
-import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +51,7 @@ def seed(settings: Settings) -> dict[str, str]:
     from scoring.clock import Clock
     from scoring.exercise import create_exercise, transition
     from webui.accounts import create_user, issue_token
+    from webui.membership import join
 
     import_all_tables()
     engine = open_engine(settings)
@@ -67,6 +68,7 @@ def seed(settings: Settings) -> dict[str, str]:
     for name, team in (("blue1", "blue-1"), ("blue2", "blue-2"), ("blue3", "blue-3")):
         tokens[team] = issue_token(engine, create_user(engine, name, "bench password", "blue",
                                                        team=team), "bench")
+        join(engine, name, EXERCISE, team)  # a participant acts only where it is a member
     engine.dispose()
     return tokens
 
@@ -94,7 +96,7 @@ def post_all(port: int, token: str, envelopes: list[list[dict[str, object]]]) ->
         response = conn.getresponse()
         body = response.read()
         if response.status != 202:
-            raise SystemExit(f"add objects answered {response.status}: {body[:300]!r}")
+            raise RuntimeError(f"add objects answered {response.status}: {body[:300]!r}")
     conn.close()
 
 
@@ -102,12 +104,9 @@ def add_phase(port: int, token: str, total: int, batch: int, clients: int) -> fl
     envelopes = [[indicator(n) for n in range(start, min(total, start + batch))]
                  for start in range(0, total, batch)]
     shares = [envelopes[i::clients] for i in range(clients)]
-    threads = [threading.Thread(target=post_all, args=(port, token, share)) for share in shares]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(lambda share: post_all(port, token, share), shares))  # raises errors
     return total / (time.perf_counter() - started)
 
 
@@ -119,7 +118,11 @@ def poll(port: int, token: str) -> tuple[int, int, float]:
     while True:
         query = f"?limit=1000&next={after}" if after else "?limit=1000"
         conn.request("GET", FEED + query, headers=headers)
-        envelope = json.loads(conn.getresponse().read())
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"get objects answered {response.status}: {body[:300]!r}")
+        envelope = json.loads(body)
         count, pages = count + len(envelope.get("objects", [])), pages + 1
         if not envelope.get("more"):
             break

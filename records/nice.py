@@ -26,6 +26,7 @@ WORK_ROLES: dict[str, WorkRole] = {
     "blue": WorkRole("Cyber Defense Incident Responder (PR-CIR-001)",
                      "Incident Response (PD-WRL-003)", "Incident Responder"),
     "white": WorkRole("Cyber Instructor (OV-TEA-002)", None, "Exercise Planner"),
+    "isac": WorkRole("Threat/Warning Analyst (AN-TWA-001)", None, "Threat Intelligence Analyst"),
     "auditor": WorkRole("Security Control Assessor (SP-RSK-002)",
                         "Security Control Assessment (OG-WRL-012)", "Auditor"),
 }

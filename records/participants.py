@@ -13,7 +13,7 @@ from records.common import exercise_id, get_exercise
 from records.tables import Participant, ParticipantTeam
 from scoring.tables import TeamEntry
 
-ROLES = frozenset({"red", "blue", "purple", "white", "auditor"})
+ROLES = frozenset({"red", "blue", "purple", "white", "isac", "auditor"})
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 

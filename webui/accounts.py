@@ -28,10 +28,11 @@ class UserRole(StrEnum):
     RED = "red"
     BLUE = "blue"
     AUDITOR = "auditor"
+    ISAC = "isac"  # plays a scenario team with role isac (docs/sharing.md)
 
     @property
     def has_team(self) -> bool:
-        return self in (UserRole.RED, UserRole.BLUE)
+        return self in (UserRole.RED, UserRole.BLUE, UserRole.ISAC)
 
 
 class AccountError(CyberrangeError):

@@ -7,8 +7,10 @@ from typing import Any, NoReturn
 from flask import Response, current_app, g, json, request
 
 from records.sharing.audience import Caller
+from scoring.tables import Exercise
 from webui.accounts import User, UserRole, check_password, find_user
 from webui.app import web_context
+from webui.membership import team_in
 from webui.ratelimit import WindowLimiter
 
 TAXII = "application/taxii+json;version=2.1"
@@ -87,8 +89,9 @@ def writer_checked() -> None:
         fail(403, "Forbidden", "adding objects needs a bearer token or HTTP Basic credentials")
 
 
-def caller_for(account: User, teams: set[str]) -> Caller:
-    """The feed's view of the account in one exercise (its team if it plays there)."""
-    team = account.team if account.role.has_team and account.team in teams else None
+def caller_for(account: User, exercise: Exercise) -> Caller:
+    """The feed's view of the account in one exercise: its team there from the
+    roster (webui.membership, as in the JSON API), or exercise staff."""
+    team = team_in(web_context().engine, account, exercise) if account.role.has_team else None
     return Caller(account.username, team, staff=account.role in STAFF,
                   reads_all=account.role in READERS)

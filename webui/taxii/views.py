@@ -15,7 +15,6 @@ from records.sharing.audience import Caller
 from records.sharing.errors import SharingDenied, SharingError
 from records.sharing.receipts import load_receipt, save_receipt
 from records.sharing.tlp import Tlp, is_tlp_definition, marking_of
-from scoring.ledger import load_teams
 from scoring.tables import Exercise
 from webui.app import web_context
 from webui.ratelimit import WindowLimiter
@@ -63,8 +62,7 @@ def _member(name: str) -> tuple[Exercise, Caller]:
         exercise = session.exec(select(Exercise).where(Exercise.name == name)).first()
     if exercise is None or exercise.id is None:
         fail(404, "Not Found", f"no API root {name!r}")
-    teams = {t.name for t in load_teams(web_context().engine, exercise.id)}
-    caller = media.caller_for(account, teams)
+    caller = media.caller_for(account, exercise)
     if not caller.reads_all and caller.team is None:
         fail(404, "Not Found", f"no API root {name!r}")
     return exercise, caller
@@ -89,9 +87,7 @@ def discovery() -> Response:
         exercises = list(session.exec(select(Exercise).order_by(Exercise.name)))
     roots = []
     for exercise in exercises:
-        assert exercise.id is not None
-        teams = {t.name for t in load_teams(engine, exercise.id)}
-        caller = media.caller_for(account, teams)
+        caller = media.caller_for(account, exercise)
         if caller.reads_all or caller.team is not None:
             roots.append(url_for("taxii.api_root", ex=exercise.name, _external=True))
     return taxii_json({"title": "cyberrange sharing feeds",

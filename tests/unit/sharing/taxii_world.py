@@ -15,16 +15,20 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from range.config import Settings
+from tests.unit.sharing.sharing_world import EXERCISE
 from webui.accounts import create_user, issue_token
 from webui.app import create_app
+from webui.membership import join
 from webui.taxii.media import TAXII
 
 PASSWORD = "correct horse battery"
-# account -> (role, team). The ISAC plays with a team account whose team is the ISAC.
+# account -> (role, team); team accounts join the exercise's roster, but "stray"
+# (its team plays nowhere) and "ghost" (blue-1 by its account, not on the roster).
 ACCOUNTS: dict[str, tuple[str, str | None]] = {
     "admin": ("admin", None), "trainer": ("white", None), "auditor": ("auditor", None),
     "rita": ("red", "red"), "bob": ("blue", "blue-1"), "bea": ("blue", "blue-2"),
-    "carl": ("blue", "blue-3"), "ines": ("blue", "isac"), "stray": ("blue", "blue-9"),
+    "carl": ("blue", "blue-3"), "ines": ("isac", "isac"), "stray": ("blue", "blue-9"),
+    "ghost": ("blue", "blue-1"),
 }
 
 
@@ -51,6 +55,8 @@ def build(settings: Settings, engine: Engine) -> TaxiiWorld:
     for name, (role, team) in ACCOUNTS.items():
         account = create_user(engine, name, PASSWORD, role, team=team)
         tokens[name] = issue_token(engine, account, "taxii test")
+        if team is not None and name not in ("stray", "ghost"):
+            join(engine, name, EXERCISE)
     app = create_app(settings, engine, secure_cookies=False, testing=True)
     return TaxiiWorld(app, app.test_client(), tokens, engine)
 

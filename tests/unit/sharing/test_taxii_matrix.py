@@ -98,6 +98,8 @@ def test_strangers_and_anonymous(world: tuple[TaxiiWorld, dict[Tlp, str]]) -> No
     taxii, _ = world
     assert taxii.get("stray", ROOT).status_code == 404  # blue-9 plays elsewhere
     assert taxii.get("stray", "/taxii2/").get_json()["api_roots"] == []
+    assert taxii.get("ghost", FEED).status_code == 404  # the roster decides, not the account
+    assert taxii.post("ghost", FEED, [indicator(Tlp.CLEAR)]).status_code == 404
     anonymous = taxii.client.get(ROOT, headers={"Accept": TAXII})
     assert anonymous.status_code == 401 and "Basic" in anonymous.headers["WWW-Authenticate"]
 
