@@ -15,7 +15,7 @@ import click
 from cyberrange.context import AppContext
 from range.errors import RecordError
 
-ROLES = click.Choice(["admin", "white", "red", "blue", "auditor"])
+ROLES = click.Choice(["admin", "white", "red", "blue", "isac", "auditor"])
 
 
 def _actor() -> str:
