@@ -27,6 +27,7 @@ def web_context() -> WebContext:
     return context
 
 
+SHUTDOWN_KEY = "cyberrange.on-shutdown"  # callables webui.server runs on SIGTERM
 DEFAULT_LIVE_STREAMS = 8  # of a worker's 16 threads; `cyberrange serve` sets threads // 2
 
 
@@ -89,7 +90,8 @@ def create_app(
     errors.init_app(app)
     submitting.install(app)
     app.extensions[boardcache.CACHE_KEY] = boardcache.BoardCache()
-    app.extensions[boardjson.SLOTS_KEY] = boardjson.StreamSlots(live_streams)
+    slots = app.extensions[boardjson.SLOTS_KEY] = boardjson.StreamSlots(live_streams)
+    app.extensions[SHUTDOWN_KEY] = [slots.stopping.set]  # run by webui.server on SIGTERM
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app

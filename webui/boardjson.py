@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,26 +20,50 @@ KEEPALIVE_SECONDS = 15.0
 STREAM_SECONDS = 300.0  # then the browser's EventSource reconnects by itself
 SLOTS_KEY = "cyberrange.stream-slots"
 RETRY_SECONDS = 30  # told to a stream refused for want of a slot
+PER_USER_STREAMS = 3  # live streams one user may hold in one worker (a few tabs)
 
 
 class StreamSlots:
-    """How many live streams a worker serves at once.
+    """How many live streams a worker serves at once, and to one user.
 
     A stream holds a server thread for minutes; without a bound, enough open
-    scoreboards would leave no thread for submissions. Past the bound a stream
-    is refused (503); the page then polls the board's JSON instead.
+    scoreboards would leave no thread for submissions, and one user opening
+    tab after tab could hold them all. Past either bound a stream is refused
+    (503 for the worker, 429 for the user); the page then polls the board's
+    JSON instead. ``stopping`` ends every open stream within a poll interval
+    (the server sets it on SIGTERM, so a worker stops at once).
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, per_user: int = PER_USER_STREAMS) -> None:
         self.size = size
+        self.per_user = per_user
+        self.stopping = threading.Event()
         self._free = threading.BoundedSemaphore(size) if size > 0 else None
+        self._lock = threading.Lock()
+        self._held: Counter[str] = Counter()
 
-    def take(self) -> bool:
-        return self._free is not None and self._free.acquire(blocking=False)
+    def take(self, holder: str = "") -> bool:
+        with self._lock:
+            if holder and self._held[holder] >= self.per_user:
+                return False
+            if self._free is None or not self._free.acquire(blocking=False):
+                return False
+            if holder:
+                self._held[holder] += 1
+            return True
 
-    def give_back(self) -> None:
-        if self._free is not None:
-            self._free.release()
+    def user_full(self, holder: str) -> bool:
+        with self._lock:
+            return self._held[holder] >= self.per_user
+
+    def give_back(self, holder: str = "") -> None:
+        with self._lock:
+            if holder:
+                self._held[holder] -= 1
+                if self._held[holder] <= 0:
+                    del self._held[holder]
+            if self._free is not None:
+                self._free.release()
 
 
 def board_payload(
@@ -80,13 +105,17 @@ def board_events(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     stream_seconds: float = STREAM_SECONDS,
+    stopping: threading.Event | None = None,
 ) -> Iterator[str]:
     """Server-sent events: the board whenever ``changed()`` (polled every second)
-    says it may have changed, a comment line now and then for proxies."""
+    says it may have changed, a comment line now and then for proxies; the
+    stream ends after ``stream_seconds`` or as soon as ``stopping`` is set."""
     seen: object = None
     started = quiet_since = clock()
+    if stopping is not None:
+        sleep = stopping.wait  # type: ignore[assignment]  # wakes at once on shutdown
     yield "retry: 2000\n\n"
-    while clock() - started < stream_seconds:
+    while clock() - started < stream_seconds and not (stopping and stopping.is_set()):
         mark = changed()
         if mark != seen:
             seen, quiet_since = mark, clock()

@@ -34,9 +34,12 @@ def events(name: str) -> Response:
     found = exercise(name)
     engine, role, cache = web_context().engine, str(user().role), boards()
     slots: StreamSlots = current_app.extensions[SLOTS_KEY]
-    if not slots.take():
-        busy = Response("every live stream of this server is taken; poll scoreboard.json\n",
-                        status=503, mimetype="text/plain")
+    holder = f"user:{user().id}"
+    if not slots.take(holder):
+        mine = slots.user_full(holder)
+        busy = Response("you hold the live streams you may; poll scoreboard.json\n" if mine
+                        else "every live stream of this server is taken; poll scoreboard.json\n",
+                        status=429 if mine else 503, mimetype="text/plain")
         busy.headers["Retry-After"] = str(RETRY_SECONDS)
         return busy
 
@@ -46,9 +49,9 @@ def events(name: str) -> Response:
     def changed() -> object:
         return board_version(engine, found.name)
 
-    stream = board_events(load, changed)
+    stream = board_events(load, changed, stopping=slots.stopping)
     response = Response(stream_with_context(stream), mimetype="text/event-stream")
-    response.call_on_close(slots.give_back)  # also when the browser went away
+    response.call_on_close(lambda: slots.give_back(holder))  # also when the browser went away
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx in front must not buffer events
     return response
