@@ -19,18 +19,22 @@ PostgreSQL enum type takes ``postgresql.ENUM(..., create_type=False)``.
 from __future__ import annotations
 
 import argparse
+import enum
 import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "cyberrange" / "migrations"
 BATCH = re.compile(r'^    with op\.batch_alter_table\("(\w+)", schema=None\) as batch_op:$')
 DROP = re.compile(r'^    op\.drop_table\("(\w+)"\)$')
 ENUM_NAME = re.compile(r'sa\.Enum\([^)]*name="(\w+)"')
+ENUM = re.compile(r'(sa\.Enum\([^)]*?name="(\w+)",?\s*\))', re.S)
+ADDED = re.compile(r"batch_op\.add_column\((.*?)\n        \)\n", re.S)
 
 
 def _wrapped(names: list[str]) -> str:
@@ -84,6 +88,29 @@ def compact_downgrade(text: str, earlier: str) -> str:
     return f"{head}\ndef downgrade() -> None:\n" + "\n".join(kept) + "\n"
 
 
+def server_defaults(context: Any, revision: Any, directives: list[Any]) -> None:
+    """A column added NOT NULL to an existing table gets its model default as the
+    server default, so that the rows already there get a value."""
+    from alembic.operations import ops
+    from sqlalchemy.schema import DefaultClause
+
+    for table_ops in directives[0].upgrade_ops.ops:
+        for change in getattr(table_ops, "ops", []):
+            column = getattr(change, "column", None)
+            if not isinstance(change, ops.AddColumnOp) or column is None:
+                continue
+            default = column.default
+            if column.nullable or column.server_default is not None or default is None:
+                continue
+            if default.is_scalar:
+                value = default.arg
+                if isinstance(value, enum.Enum):
+                    value = value.name
+                elif isinstance(value, bool):
+                    value = int(value)
+                column.server_default = DefaultClause(str(value))
+
+
 def generate(revision: str, message: str) -> None:
     """In a process whose sys.path starts at the models' tree."""
     from alembic import command
@@ -96,13 +123,33 @@ def generate(revision: str, message: str) -> None:
     import_all_tables()
     with tempfile.TemporaryDirectory() as scratch:
         engine = create_engine(f"sqlite:///{scratch}/scratch.db")
-        with engine.begin() as conn:
+        with engine.connect() as conn:
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes.update(connection=conn, metadata=SQLModel.metadata)
             command.upgrade(config, "head")
+            config.attributes["process_revision_directives"] = server_defaults
             command.revision(config, message, autogenerate=True, rev_id=revision)
         engine.dispose()
+
+
+def declare_enum_types(text: str, earlier: str) -> str:
+    """``create_enum_types(...)`` first in ``upgrade()`` for the new enum types of
+    columns added to existing tables (``add_column`` does not create them)."""
+    upgrade = text[text.index("def upgrade() -> None:") : text.index("def downgrade() -> None:")]
+    known, types = set(ENUM_NAME.findall(earlier)), {}
+    for block in ADDED.findall(upgrade):
+        for declared, name in ENUM.findall(block):
+            if name not in known:
+                flat = " ".join(declared.split()).replace("( ", "(").replace(",)", ")")
+                types.setdefault(name, flat)
+    if not types:
+        return text
+    listed = "".join(f"        {declared},\n" for declared in types.values())
+    call = f"    create_enum_types(\n{listed}    )\n"
+    text = text.replace("def upgrade() -> None:\n", "def upgrade() -> None:\n" + call, 1)
+    return text.replace("from alembic import op\n", "from alembic import op\n\n"
+                        "from cyberrange.migrations.helpers import create_enum_types\n", 1)
 
 
 def main() -> None:
@@ -125,7 +172,8 @@ def main() -> None:
     subprocess.run([*ruff_format, *written], check=True)
     for path in written:
         others = (o.read_text() for o in (MIGRATIONS / "versions").glob("*.py") if o != path)
-        path.write_text(compact_downgrade(path.read_text(), "\n".join(others)))
+        earlier = "\n".join(others)
+        path.write_text(declare_enum_types(compact_downgrade(path.read_text(), earlier), earlier))
     subprocess.run([*ruff_format, *written], check=True)
     subprocess.run([ruff_format[0], "check", "-q", "--fix", *written], check=False)
 

@@ -31,6 +31,8 @@ context.configure(
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=compare_type,
     transaction_per_migration=True,
+    # scripts/new_migration.py adjusts what autogenerate found (server defaults).
+    process_revision_directives=config.attributes.get("process_revision_directives"),
 )
 with context.begin_transaction():
     context.run_migrations()
