@@ -21,6 +21,7 @@ from range.errors import CyberrangeError, GameError, NotFoundError
 from records.audit import AuditItem, append_many_on
 from scoring.challenges.catalog import Catalog, load_catalog
 from scoring.challenges.play import AttemptResult, Move, attempt, exercise_clock, unlock_hint
+from scoring.challenges.queries import lock_teams
 from scoring.challenges.spec import HintSpec
 
 
@@ -50,6 +51,7 @@ def submit_answers(engine: Engine, catalog: Catalog, requests: Sequence[AnswerRe
     results: list[AttemptResult | CyberrangeError] = []
     items: list[AuditItem] = []
     with write_transaction(engine) as conn:
+        lock_teams(conn, catalog.exercise_id, [r.team for r in requests])
         clock = exercise_clock(conn, catalog.exercise_id)
         for request in requests:
             try:
@@ -74,6 +76,7 @@ def take_hint(engine: Engine, exercise_name: str, team: str, challenge: str, num
     move = Move(known.exercise_id, known.exercise_name, known.check_team(team), actor)
     found = known.by_name(challenge)
     with write_transaction(engine) as conn:
+        lock_teams(conn, known.exercise_id, [team])
         hint, item = unlock_hint(conn, move, found, number - 1, known.ids)
         append_many_on(conn, known.exercise_name, [item])
     return hint

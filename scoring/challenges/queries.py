@@ -7,11 +7,13 @@ them: flag submissions and checks pay nothing for them on insert).
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -72,3 +74,24 @@ def insert_fact(conn: Connection, row: dict[str, Any]) -> int:
     key = conn.execute(INSERT, row).inserted_primary_key
     assert key is not None  # an INSERT always has one
     return int(key[0])
+
+
+def lock_teams(conn: Connection, exercise_id: int, teams: Iterable[str]) -> None:
+    """Judge each team's answers one transaction at a time.
+
+    An answer counts the team's earlier wrong answers (``attempts``, the
+    account's limit) before it writes its own; two transactions counting at
+    once would both see room for one more. On PostgreSQL a transaction-scoped
+    advisory lock per team closes that gap; teams are locked in sorted order,
+    before anything else, so two groups never wait for each other in a cycle.
+    On SQLite the write transaction (BEGIN IMMEDIATE) already excludes every
+    other writer.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for team in sorted(set(teams)):
+        digest = hashlib.sha256(f"challenge:{exercise_id}:{team}".encode()).digest()
+        conn.execute(_LOCK, {"key": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

@@ -58,3 +58,20 @@ def test_one_charge_of_many_concurrent_hint_unlocks(db: Engine) -> None:
         results = list(pool.map(unlock, range(WORKERS)))
     assert results.count("unlocked") == 1
     assert {s.team: s.score for s in challenge_board(db, name).standings}["bravo"] == -25.0
+
+
+def test_attempts_hold_under_concurrent_wrong_answers(db: Engine) -> None:
+    name = f"ctf-{uuid.uuid4().hex[:8]}"
+    ctfcli = FIXTURES / "ctfcli"
+    competition(db, name, ctfcli / "other-test-challenge", ctfcli / "test-challenge-full")
+    submit_answer(db, name, "bravo", "Other Test Challenge", "flag{other}", "b")
+    catalog = load_catalog(db, name)
+
+    def wrong(i: int) -> Outcome:  # one account each: only the team's attempts (5) limit
+        return submit_answer(db, name, "bravo", "Test Challenge", f"no-{i}", f"b{i}",
+                             catalog).outcome
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        outcomes = list(pool.map(wrong, range(WORKERS * 2)))
+    assert outcomes.count(Outcome.INCORRECT) == 5
+    assert outcomes.count(Outcome.EXHAUSTED) == WORKERS * 2 - 5
