@@ -222,3 +222,10 @@ def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_has
         assert after["white"] != before["white"]
     finally:
         world.engine.dispose()
+
+
+def test_unknown_technique_is_refused_with_its_reason(world: ApiWorld) -> None:
+    bad = {**REPORT, "techniques": ["T1999"]}
+    response = world.as_role("blue").post(f"{X}/incidents", json=bad)
+    assert response.status_code == 400 and response.json is not None
+    assert "T1999 is not an ATT&CK technique" in response.json["error"]["message"]
