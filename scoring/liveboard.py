@@ -28,8 +28,11 @@ web UI keeps one per app); thread-safe.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from scoring.formulas import new_accumulator
@@ -51,7 +54,12 @@ from scoring.scoreboard import (
     save_snapshots,
     snapshot_row,
 )
-from scoring.tables import FactKind
+from scoring.tables import Exercise, FactKind
+
+EXERCISE_TABLE = Exercise.__table__  # type: ignore[attr-defined]
+# Scenario and teams are reloaded at least this often (teams added to a running
+# exercise show on the board within it); state, tick and formula on every read.
+GAME_SECONDS = 2.0
 
 _Status = dict[tuple[str, str], tuple[int, int, str]]  # (team, host/service) -> tick, id, outcome
 
@@ -70,9 +78,31 @@ class _Entry:
 class LiveBoards:
     """The boards of this process, kept up to date from the newest facts."""
 
-    def __init__(self) -> None:
+    def __init__(self, game_seconds: float = GAME_SECONDS) -> None:
         self._lock = threading.Lock()
         self._entries: dict[tuple[int, str, bool], _Entry] = {}
+        self._games: dict[str, tuple[float, _Game]] = {}
+        self._game_seconds = game_seconds
+
+    def _game(self, engine: Engine, exercise_name: str) -> _Game:
+        """The exercise, its scenario and its teams; kept for ``game_seconds``
+        while the exercise's state, tick and formula stay the same (one small
+        query instead of loading and validating the scenario on every read)."""
+        t = EXERCISE_TABLE.c
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(t.state, t.current_tick, t.formula).where(t.name == exercise_name)
+            ).first()
+        now = time.monotonic()
+        cached = self._games.get(exercise_name)
+        if row is not None and cached is not None and now < cached[0]:
+            known = cached[1].exercise
+            if (str(row[0]), row[1], row[2]) == (str(known.state), known.current_tick,
+                                                 known.formula):  # fmt: skip
+                return cached[1]
+        game = _game(engine, exercise_name)  # NotFoundError for an unknown name
+        self._games[exercise_name] = (now + self._game_seconds, game)
+        return game
 
     def board(
         self, engine: Engine, exercise_name: str, formula: str | None = None,
@@ -80,7 +110,8 @@ class LiveBoards:
     ) -> Scoreboard:  # fmt: skip
         """What :func:`scoring.scoreboard.compute_scoreboard` answers, from the
         entry of this exercise, formula and view brought up to date."""
-        game = _game(engine, exercise_name)
+        with self._lock:
+            game = self._game(engine, exercise_name)
         name = formula or game.exercise.formula
         view = _view(game.exercise, game.scenario, viewer_role, None)
         key = (game.id, game.params.key(name), view.frozen)
@@ -133,12 +164,22 @@ def _build(engine: Engine, game: _Game, name: str, view: _View) -> _Entry:
     return _Entry(view.saved, view.last, acc, seen, history, status, ahead)
 
 
-def _newer(engine: Engine, game: _Game, entry: _Entry) -> list[FactRow]:
+def _newer_query() -> Select[Any]:
     c = FACT_TABLE.c
-    # "+exercise_id" keeps SQLite on the primary key's range (only the newest facts)
-    query = rows_query().where(c.id > entry.seen, c.exercise_id + 0 == game.id).order_by(c.id)
+    # "+ 0" keeps SQLite on the primary key's range (only the newest facts)
+    return (
+        rows_query()
+        .where(c.id > bindparam("seen"), c.exercise_id + 0 == bindparam("exercise"))
+        .order_by(c.id)
+    )
+
+
+NEWER = _newer_query()  # built once: every board read after new facts runs it
+
+
+def _newer(engine: Engine, game: _Game, entry: _Entry) -> list[FactRow]:
     with engine.connect() as conn:
-        return read_rows(conn, query)
+        return read_rows(conn, NEWER.params(seen=entry.seen, exercise=game.id))
 
 
 def _roll(engine: Engine, game: _Game, key: str, entry: _Entry, view: _View) -> bool:
