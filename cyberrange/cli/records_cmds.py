@@ -90,8 +90,10 @@ def audit_verify(app: AppContext, target: str | None, expected: str | None,
     """Check the chain of exercise TARGET (none: the global chain), or an exported
     audit log FILE (TARGET-audit.json) offline against a public key; exit 1 if broken."""
     if target and target.endswith(".json") and Path(target).is_file():
-        pem = key_file.read_bytes() if key_file else \
-            (app.settings.data_dir / audit_seal.PUBLIC_FILE).read_bytes()
+        own = app.settings.data_dir / audit_seal.PUBLIC_FILE
+        if key_file is None and not own.is_file():
+            raise RecordError(f"no public key given (--key) and none in {own}")
+        pem = (key_file or own).read_bytes()
         summary = audit_seal.verify_file(Path(target), audit_seal.load_public(pem))
         app.console.print(Text.assemble(("ok", "green"), f" {summary}"))
         return
