@@ -99,6 +99,18 @@ def repair(
     return repaired
 
 
+def repair_held(settings: Settings, engine: Engine, pool: str, holder: str) -> bool:
+    """The holder's sandbox: its dead containers recreated and configured (it stays
+    theirs); False when everything of it was running."""
+    found = held_by(engine, pool, holder)
+    if found is None:
+        raise NotFoundError(f"{holder} holds no sandbox of pool {pool}")
+    if found.number in _running_copies(settings, pool):
+        return False
+    _recreate(settings, engine, pool, found.number, only_down=True)
+    return True
+
+
 def _running_copies(settings: Settings, pool: str) -> set[int]:
     """Copies whose every container runs."""
     statuses = get_backend(settings).status(pool)

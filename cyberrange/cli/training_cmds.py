@@ -163,6 +163,21 @@ def solution(app: AppContext, name: str, trainee: str) -> None:
     click.echo(play.show_solution(app.engine, name, trainee))
 
 
+@training.command("repair")
+@click.argument("name")
+@click.argument("trainee")
+@click.pass_obj
+def repair(app: AppContext, name: str, trainee: str) -> None:
+    """Bring back TRAINEE's sandbox (dead containers recreated and configured; kept)."""
+    from scoring.sandboxes import repair_held
+    from scoring.training import play
+
+    here = play.position(app.engine, name, trainee)
+    with app.console.status("repairing…"):
+        repaired = repair_held(app.settings, app.engine, here.run.pool, trainee)
+    app.console.print("repaired" if repaired else "every container of it runs: nothing to do")
+
+
 @training.command("next")
 @click.argument("name")
 @click.argument("trainee")

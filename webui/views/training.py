@@ -17,6 +17,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from werkzeug.wrappers import Response
 
 from range.errors import GameError, NotFoundError
+from scoring.sandboxes import repair_held
 from scoring.training import play
 from scoring.training.catalog import definitions
 from scoring.training.sandboxed import begin, finish_if_done
@@ -82,6 +83,9 @@ def act(name: str, action: str) -> Response:
             play.show_solution(engine, name, username)
         elif action == "next":
             play.read_on(engine, name, username)
+        elif action == "repair":
+            _repair_in_background(name, username)
+            flash("Your sandbox is being repaired: give it a minute.", "ok")
         elif action == "assess":
             here = play.position(engine, name, username)
             play.assess(engine, name, username, _assessment_answers(here))
@@ -151,6 +155,16 @@ def _int(value: str | None) -> int:
     if value is None or not value.isdigit() or len(value) > 4:
         raise GameError("expected a small number")
     return int(value)
+
+
+def _repair_in_background(name: str, username: str) -> None:
+    """Dead containers of the trainee's sandbox come back (container work: seconds)."""
+    settings, engine = web_context().settings, web_context().engine
+    here = play.position(engine, name, username)
+    if here.finished:
+        raise GameError("the training is finished: your sandbox went back to the pool")
+    threading.Thread(target=repair_held, args=(settings, engine, here.run.pool, username),
+                     daemon=True).start()  # fmt: skip
 
 
 def _give_back_when_done(name: str, username: str) -> None:

@@ -15,7 +15,7 @@ from cyberrange.pools import create_pool, destroy_pool
 from range.backends import get_backend
 from range.config import Settings
 from range.pool_state import PoolError, SandboxState, held_by, sandboxes
-from scoring.sandboxes import allocate, release, repair
+from scoring.sandboxes import allocate, release, repair, repair_held
 
 pytestmark = [pytest.mark.docker, pytest.mark.ansible, pytest.mark.slow]
 
@@ -139,6 +139,11 @@ def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_bac
     here = begin(settings, engine, "h19course", "erin", HOUR)
     assert here.run.sandbox == 2 and held_by(engine, POOL, "erin") is not None
     play.read_on(engine, "h19course", "erin")
+    subprocess.run(["docker", "kill", box(2)], capture_output=True, check=True)  # mid-level
+    assert repair_held(settings, engine, POOL, "erin") is True
+    assert repair_held(settings, engine, POOL, "erin") is False  # all runs now
+    assert held_by(engine, POOL, "erin") is not None  # still hers, same level
+    assert play.position(engine, "h19course", "erin").run.level == 1
     play.take_hint(engine, "h19course", "erin", 0)
     other = sh(box(1), "cat /root/flag.txt").stdout.strip()
     assert play.answer(engine, "h19course", "erin", other)[0] is False  # another sandbox's
