@@ -82,6 +82,7 @@ def cli(ctx: click.Context, debug: bool, data_dir: str | None, database_url: str
         data_dir=Path(data_dir) if data_dir else base.data_dir,
         database_url=database_url or base.database_url,
     )
+    crash.log_to_file(settings.logs_dir)  # tracebacks of logged failures: not on the terminal
     ctx.obj = AppContext(settings=settings, debug=debug)
 
 

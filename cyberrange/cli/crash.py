@@ -3,6 +3,7 @@ a log file, the terminal gets one line naming it. ``--debug`` shows it instead."
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import traceback
@@ -12,6 +13,32 @@ from pathlib import Path
 EXIT_BUG = 70  # sysexits.h EX_SOFTWARE: an internal software error
 
 LOG_NAME = "cli-errors.log"
+
+
+class _LogFile(logging.FileHandler):
+    """The CLI's error log as a logging handler: library warnings and logged
+    exceptions (an export format that failed) land there, not on the terminal."""
+
+    def __init__(self, logs_dir: Path) -> None:
+        super().__init__(logs_dir / LOG_NAME, delay=True, encoding="utf-8")
+        self.setFormatter(logging.Formatter("--- %(asctime)s %(name)s %(levelname)s\n%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return
+        super().emit(record)
+
+
+def log_to_file(logs_dir: Path) -> None:
+    """Send WARNING and above of every logger to the CLI's error log (once per process:
+    a second call moves it)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _LogFile)]:
+        root.removeHandler(handler)
+        handler.close()
+    root.addHandler(_LogFile(logs_dir))
 
 
 def record(exc: BaseException, logs_dir: Path | None) -> Path:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
@@ -61,18 +63,20 @@ def test_one_failing_format_does_not_stop_the_others(engine: Engine, hostile: st
 
 def test_cli_export_reports_the_failure_in_one_line(engine: Engine, settings: Settings,
                                                     hostile: str, tmp_path: Path) -> None:
-    from cyberrange.cli import cli
-
     out = tmp_path / "out"
     (out / f"{hostile}.xlsx").mkdir(parents=True)
-    result = CliRunner().invoke(cli, ["--data-dir", str(settings.data_dir), "export", hostile,
-                                      "-o", str(out)])
-    assert result.exit_code == 1, result.output
-    text = result.output.replace("\n", "")  # rich wraps long paths
-    assert "Traceback" not in text
-    assert "error: 1 export format(s) failed (xlsx: IsADirectoryError" in text
-    assert f"{hostile}-report.pdf" in text
+    command = [str(Path(sys.executable).with_name("cyberrange")), "--data-dir",
+               str(settings.data_dir), "export", hostile, "-o", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "COLUMNS": "400"})
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: 1 export format(s) failed (xlsx: IsADirectoryError")
+    assert f"{hostile}-report.pdf" in result.stdout
     assert (out / f"{hostile}-report.pdf").stat().st_size > 0
+    log = (settings.logs_dir / "cli-errors.log").read_text(encoding="utf-8")
+    assert "export format xlsx" in log and "IsADirectoryError" in log and "Traceback" in log
 
 
 def test_web_download_of_all_zips_what_worked(engine: Engine, hostile: str) -> None:
