@@ -77,6 +77,7 @@ def take_hint(engine: Engine, exercise_name: str, team: str, challenge: str, num
     found = known.by_name(challenge)
     with write_transaction(engine) as conn:
         lock_teams(conn, known.exercise_id, [team])
-        hint, item = unlock_hint(conn, move, found, number - 1, known.ids)
+        hint, item = unlock_hint(conn, move, found, number - 1, known.ids,
+                                 lambda: known.score_of(conn, team))
         append_many_on(conn, known.exercise_name, [item])
     return hint

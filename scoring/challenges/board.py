@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from range.scenario.models import Scenario
 from scoring.challenges.store import StoredChallenge, load_challenges
@@ -118,6 +118,13 @@ def _naive(moment: datetime | None) -> datetime | None:
 
 
 def load_facts(engine: Engine, exercise_id: int, before_tick: int | None) -> list[ChallengeFact]:
+    with engine.connect() as conn:
+        return facts_on(conn, exercise_id, before_tick)
+
+
+def facts_on(conn: Connection, exercise_id: int, before_tick: int | None = None
+             ) -> list[ChallengeFact]:
+    """The scored challenge facts (solves, hints) in id order, read on ``conn``."""
     c = FACT_TABLE.c
     query = (select(c.id, c.tick, c.kind, c.team, c.service, c.points, c.created_at, c.actor)
              .where(c.exercise_id == exercise_id,
@@ -125,10 +132,9 @@ def load_facts(engine: Engine, exercise_id: int, before_tick: int | None) -> lis
              .order_by(c.id))
     if before_tick is not None:
         query = query.where(c.tick < before_tick)
-    with engine.connect() as conn:
-        return [ChallengeFact(r.id, r.tick, r.kind, r.team or "", r.service or "",
-                              float(r.points or 0.0), r.created_at, r.actor or "")
-                for r in conn.execute(query)]
+    return [ChallengeFact(r.id, r.tick, r.kind, r.team or "", r.service or "",
+                          float(r.points or 0.0), r.created_at, r.actor or "")
+            for r in conn.execute(query)]
 
 
 def visible_before(exercise: Exercise, scenario: Scenario, viewer_role: str) -> int | None:

@@ -14,11 +14,14 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from range.errors import NotFoundError
+from range.scenario.models import Scenario
+from scoring.challenges.board import facts_on, score
 from scoring.challenges.store import StoredChallenge, load_challenges, numbers, rules
 from scoring.challenges.tables import CompetitionRules
+from scoring.formulas.base import NO_SCORE_ROLES
 from scoring.ledger import load_exercise, load_teams
 
 
@@ -30,6 +33,14 @@ class Catalog:
     challenges: tuple[StoredChallenge, ...]
     ids: dict[int, str]  # number → name (how integer requirements name challenges)
     rules: CompetitionRules
+    scored: tuple[str, ...] = ()  # the teams on the board (every role but white)
+    first_blood: float = 0.0  # the scenario's bonus
+
+    def score_of(self, conn: Connection, team: str) -> float:
+        """``team``'s challenge score now (unfrozen), read on ``conn``."""
+        standings, _, _ = score(list(self.challenges), facts_on(conn, self.exercise_id),
+                                list(self.scored), self.first_blood)
+        return next((s.score for s in standings if s.team == team), 0.0)
 
     def by_name(self, name: str) -> StoredChallenge:
         for challenge in self.challenges:
@@ -53,9 +64,11 @@ def load_catalog(engine: Engine, exercise_name: str) -> Catalog:
     exercise = load_exercise(engine, exercise_name)
     assert exercise.id is not None
     challenges = tuple(load_challenges(engine, exercise.id))
-    return Catalog(exercise.id, exercise.name,
-                   frozenset(t.name for t in load_teams(engine, exercise.id)), challenges,
-                   numbers(challenges), rules(engine, exercise.id))
+    teams = load_teams(engine, exercise.id)
+    bonus = Scenario.model_validate(exercise.scenario).scoring.first_blood
+    return Catalog(exercise.id, exercise.name, frozenset(t.name for t in teams), challenges,
+                   numbers(challenges), rules(engine, exercise.id),
+                   tuple(t.name for t in teams if t.role not in NO_SCORE_ROLES), bonus)
 
 
 class CatalogCache:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -184,10 +185,12 @@ def _judge(conn: Connection, move: Move, challenge: StoredChallenge, answer: str
 
 
 def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index: int,
-                ids: dict[int, str]) -> tuple[HintSpec, AuditItem]:
+                ids: dict[int, str], score: Callable[[], float]) -> tuple[HintSpec, AuditItem]:
     """The team unlocks hint ``index`` (0-based): its cost is a negative
     CHALLENGE_HINT fact, once per team and hint (``dedup_key chint:<team>:<challenge>:<i>``;
-    a second unlock is refused with GameError and charges nothing)."""
+    a second unlock is refused with GameError and charges nothing). As in CTFd, a
+    team whose score (``score()``, asked only for a paid hint) is below the cost
+    cannot unlock it."""
     if not visible(challenge.spec):
         raise NotFoundError(f"no challenge {challenge.name!r}")
     hints = challenge.spec.hints
@@ -206,6 +209,9 @@ def unlock_hint(conn: Connection, move: Move, challenge: StoredChallenge, index:
     needed = _hint_requirements(hints, hint)
     if needed - unlocked:
         raise GameError(f"unlock hint(s) {', '.join(str(i + 1) for i in sorted(needed))} first")
+    if hint.cost and score() < hint.cost:
+        raise GameError(f"hint {index + 1} costs {hint.cost} points; your team has "
+                        f"{score():g}")
     row = fact_row(move.exercise_id, clock.tick,
                    FactKind.CHALLENGE_HINT, team=move.team, service=challenge.name,
                    points=-float(hint.cost), actor=move.actor,

@@ -46,6 +46,7 @@ def test_one_solve_of_many_concurrent_correct_answers(db: Engine) -> None:
 def test_one_charge_of_many_concurrent_hint_unlocks(db: Engine) -> None:
     name = f"ctf-{uuid.uuid4().hex[:8]}"
     competition(db, name, FIXTURES / "scoring")
+    submit_answer(db, name, "bravo", "Linear", "flag{linear}", "b")  # 110: enough to pay
 
     def unlock(i: int) -> str:
         try:
@@ -57,7 +58,7 @@ def test_one_charge_of_many_concurrent_hint_unlocks(db: Engine) -> None:
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(unlock, range(WORKERS)))
     assert results.count("unlocked") == 1
-    assert {s.team: s.score for s in challenge_board(db, name).standings}["bravo"] == -25.0
+    assert {s.team: s.score for s in challenge_board(db, name).standings}["bravo"] == 85.0
 
 
 def test_attempts_hold_under_concurrent_wrong_answers(db: Engine) -> None:

@@ -80,13 +80,16 @@ def test_every_answer_is_recorded_and_audited(engine: Engine) -> None:
 
 def test_hints_are_charged_once_in_order(engine: Engine) -> None:
     competition(engine, "ctf", SCORING)
+    with pytest.raises(GameError, match="costs 25 points; your team has 0"):  # as CTFd
+        take_hint(engine, "ctf", "bravo", "Curve", 1, "bravo-user")
+    answer(engine, "bravo", "Linear", "flag{linear}")  # 100 + first blood 10
     with pytest.raises(GameError, match="unlock hint"):
         take_hint(engine, "ctf", "bravo", "Curve", 2, "bravo-user")
     assert take_hint(engine, "ctf", "bravo", "Curve", 1, "bravo-user").content == "look closer"
     with pytest.raises(GameError, match="unlocked already"):
         take_hint(engine, "ctf", "bravo", "Curve", 1, "bravo-user")
     take_hint(engine, "ctf", "bravo", "Curve", 2, "bravo-user")
-    assert scores(engine)["bravo"] == -65.0
+    assert scores(engine)["bravo"] == 110.0 - 65.0
     audit = [e.details for e in entries(engine, "ctf") if e.action == "challenge.hint"]
     charged = [(d["team"], d["hint"], d["cost"]) for d in audit]
     assert charged == [("bravo", 1, 25), ("bravo", 2, 40)]
