@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -74,6 +75,7 @@ class ApiToken(SQLModel, table=True):
 
 _hasher = PasswordHasher()  # stateless parameters object, safe to share
 NAME_MAX = 64
+_USERNAME = re.compile(r"[A-Za-z0-9_.@-]+")  # as records.participants takes them
 TOKEN_DAYS = 90.0  # default lifetime of an API token
 
 
@@ -105,13 +107,14 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
 
 
 def check_name(username: str) -> str:
-    """The username, or AccountError when it is empty, too long or not printable."""
+    """The username, or AccountError when it is empty, too long or holds other
+    characters than the exercise roster takes (letters, digits, _ . @ -)."""
     if not username or not username.strip():
         raise AccountError("a username is required")
     if len(username) > NAME_MAX:
         raise AccountError(f"usernames have at most {NAME_MAX} characters")
-    if username != username.strip() or not username.isprintable() or "/" in username:
-        raise AccountError("usernames are printable, without slashes or surrounding blanks")
+    if not _USERNAME.fullmatch(username):
+        raise AccountError(f"invalid username {username!r} (letters, digits, _ . @ -)")
     return username
 
 
@@ -142,8 +145,8 @@ def create_user(
         raise AccountError(f"a {role} user sees every exercise and has no team")
     if team and len(team) > NAME_MAX:
         raise AccountError(f"team names have at most {NAME_MAX} characters")
-    if team and role.has_team and _team_role(team) not in (None, role):
-        raise AccountError(f"team {team!r} is a {_team_role(team)} team, not for a {role} user")
+    if team and role.has_team and team_role(team) not in (None, role):
+        raise AccountError(f"team {team!r} is a {team_role(team)} team, not for a {role} user")
     with Session(engine) as session:
         if session.exec(select(User).where(User.username == username)).first() is not None:
             raise AccountError(f"user {username!r} already exists")
@@ -161,7 +164,7 @@ def create_user(
         return user
 
 
-def _team_role(team: str) -> UserRole | None:
+def team_role(team: str) -> UserRole | None:
     """The role a team instance name tells by the bundled scenarios' naming (red,
     red-2, blue-1...); None when the name says nothing. Joining an exercise
     checks the real role of the team in its scenario (webui.membership)."""

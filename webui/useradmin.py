@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from range.errors import NotFoundError
-from webui.accounts import AccountError, User
+from webui.accounts import AccountError, User, team_role
 
 
 def all_users(engine: Engine) -> list[User]:
@@ -35,6 +35,9 @@ def set_team(engine: Engine, user_id: int, team: str) -> User:
             raise AccountError(f"a {user.role} user has no team")
         if not team:
             raise AccountError("a team name is required")
+        if team_role(team) not in (None, user.role):
+            raise AccountError(f"team {team!r} is a {team_role(team)} team, "
+                               f"not for a {user.role} user")
         user.team = team
         session.add(user)
         session.commit()

@@ -124,3 +124,17 @@ def test_account_page_issues_lists_and_revokes_tokens(world: ApiWorld) -> None:
                                                    "new_password": NEW})
     assert wrong.status_code == 400 and "current password is wrong" in wrong.get_data(
         as_text=True)
+
+
+def test_a_users_default_team_matches_its_role(world: ApiWorld) -> None:
+    admin = world.as_user("admin")
+    user = find_user(world.engine, "blue1")
+    assert user is not None
+    moved = admin.open("PATCH", f"{API}/users/{user.id}", json={"team": "red"})
+    assert moved.status_code == 400 and "red team" in moved.get_data(as_text=True)
+    made = admin.post(f"{API}/users", json={"username": "eve", "password": NEW,
+                                            "role": "red", "team": "blue-2"})
+    assert made.status_code == 400
+    spaced = admin.post(f"{API}/users", json={"username": "eve smith", "password": NEW,
+                                              "role": "white"})
+    assert spaced.status_code == 400
