@@ -38,6 +38,7 @@ class _Entry:
     version: tuple[Any, ...]
     payload: dict[str, Any]
     stamp: float  # monotonic time the payload was computed
+    began: float  # monotonic time its computation began (it saw every fact committed before)
 
 
 class BoardCache:
@@ -49,24 +50,33 @@ class BoardCache:
 
     def payload(self, engine: Engine, exercise_name: str, viewer_role: str) -> dict[str, Any]:
         key = (exercise_name, viewer_role in FULL_VIEW_ROLES)
+        asked = time.monotonic()
         version = board_version(engine, exercise_name)
-        entry = self._fresh(key, version)
+        entry = self._fresh(key, version, asked)
         if entry is None:
             with self._lock:
                 gate = self._computing.setdefault(key, threading.Lock())
             with gate:  # one computation per key; the others find its result
-                entry = self._fresh(key, version)
+                entry = self._fresh(key, version, asked)
                 if entry is None:
+                    began = time.monotonic()
                     board = board_payload(engine, exercise_name, viewer_role, self._live)
-                    entry = _Entry(version, board, time.monotonic())
+                    entry = _Entry(version, board, time.monotonic(), began)
                     with self._lock:
                         self._entries[key] = entry
         return _aged(entry)
 
-    def _fresh(self, key: tuple[str, bool], version: tuple[Any, ...]) -> _Entry | None:
+    def _fresh(self, key: tuple[str, bool], version: tuple[Any, ...], asked: float
+               ) -> _Entry | None:  # fmt: skip
+        """The cached board if it is this version, or if its computation began
+        after this request came in: it then saw every fact committed before the
+        request, so while facts keep arriving, the readers queued behind one
+        computation share it instead of each computing one more."""
         with self._lock:
             entry = self._entries.get(key)
-        return entry if entry is not None and entry.version == version else None
+        if entry is not None and (entry.version == version or entry.began >= asked):
+            return entry
+        return None
 
 
 def _version_query() -> Select[Any]:

@@ -199,6 +199,7 @@ def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_has
     0 and no longer follow it; the white team sees it live."""
     from scoring.clock import Clock
     from scoring.exercise import create_exercise, transition
+    from webui.membership import join
 
     world = build_world(tmp_path / "data", password_hash)
     try:
@@ -208,6 +209,7 @@ def test_teams_see_the_frozen_board_during_a_freeze(tmp_path: Path, password_has
                                   Scenario.model_validate(spec), "frozen.yaml")
         transition(world.engine, "frozen", "start", "test")
         assert created.id is not None
+        join(world.engine, "blue1", "frozen", "blue-1")  # a blue account plays where it joined
         Clock(world.engine, created.id).poll()
         url = f"{API}/exercises/frozen/scoreboard"
         before = {r: world.as_role(r).get(url).json for r in ("blue", "white")}
