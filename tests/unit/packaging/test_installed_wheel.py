@@ -9,6 +9,7 @@ checkout, with CYBERRANGE_ROOT unset.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -23,10 +24,8 @@ from range.config import CHECKOUT_DIR
 
 pytestmark = pytest.mark.slow
 
-SOURCES = (
-    "pyproject.toml", "setup.py", "MANIFEST.in", "README.md",
-    "range", "scoring", "records", "webui", "cyberrange", "scenarios", "docker",
-)  # fmt: skip
+PACKAGES = ("range", "scoring", "records", "webui", "cyberrange")
+BUILD_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "bundled")
 
 
@@ -36,12 +35,21 @@ def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
     return result  # type: ignore[no-any-return]
 
 
+def bundled_folders() -> tuple[str, ...]:
+    """The top-level folders setup.py copies into the wheel (its BUNDLED)."""
+    tree = ast.parse((CHECKOUT_DIR / "setup.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "BUNDLED":
+            return tuple(ast.literal_eval(node.value))
+    raise AssertionError("setup.py names no BUNDLED folders")
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ directory of a fresh venv holding the installed wheel."""
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
-    for name in SOURCES:
+    for name in (*BUILD_FILES, *PACKAGES, *bundled_folders()):
         origin = CHECKOUT_DIR / name
         if origin.is_dir():
             shutil.copytree(origin, source / name, ignore=IGNORED)
