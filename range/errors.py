@@ -84,3 +84,7 @@ class GameError(CyberrangeError):
 
 class RecordError(CyberrangeError):
     """A record, evidence file or export request is invalid."""
+
+
+class DuplicateError(RecordError):
+    """A once-only action was already done (e.g. a team already has this hint)."""

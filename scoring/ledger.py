@@ -169,10 +169,15 @@ def append(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
 def append_one(engine: Engine, row: dict[str, Any]) -> int:
     """Insert one fact row; its id."""
     with engine.begin() as conn:
-        result = conn.execute(insert(FACT_TABLE).values(**row))
-        key = result.inserted_primary_key
-        assert key is not None  # an INSERT always has one
-        return int(key[0])
+        return insert_one(conn, row)
+
+
+def insert_one(conn: Connection, row: dict[str, Any]) -> int:
+    """Insert one fact row in the caller's transaction; its id."""
+    result = conn.execute(insert(FACT_TABLE).values(**row))
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT always has one
+    return int(key[0])
 
 
 def _tick(engine: Engine, exercise: Exercise, tick: int | None) -> int:
@@ -261,17 +266,16 @@ def record_inject_grade(
     tick: int | None = None,
 ) -> int:
     """A graded response of ``team`` to inject ``inject`` (white team)."""
-    row = fact_row(
-        _id(exercise),
-        _tick(engine, exercise, tick),
-        FactKind.INJECT_GRADE,
-        team=team,
-        points=points,
-        actor=actor,
-        message=reason,
-        data={"inject": inject},
-    )
+    row = inject_grade_row(exercise, _tick(engine, exercise, tick), team, inject, points,
+                           actor=actor, reason=reason)
     return append_one(engine, row)
+
+
+def inject_grade_row(exercise: Exercise, tick: int, team: str, inject: str, points: float,
+                     *, actor: str, reason: str = "") -> dict[str, Any]:
+    """The INJECT_GRADE fact of :func:`record_inject_grade`."""
+    return fact_row(_id(exercise), tick, FactKind.INJECT_GRADE, team=team, points=points,
+                    actor=actor, message=reason, data={"inject": inject})
 
 
 def record_hint(
@@ -291,18 +295,17 @@ def record_hint(
         if hint not in hints:
             raise RecordError(f"the scenario has no hint {hint!r}")
         penalty = hints[hint]
-    row = fact_row(
-        _id(exercise),
-        _tick(engine, exercise, tick),
-        FactKind.HINT,
-        team=team,
-        points=-abs(penalty),
-        actor=actor,
-        message=f"hint {hint}",
-        data={"hint": hint},
-        dedup_key=f"hint:{team}:{hint}",
-    )
+    row = hint_row(exercise, _tick(engine, exercise, tick), team, hint, penalty, actor=actor)
     return append_one(engine, row)
+
+
+def hint_row(exercise: Exercise, tick: int, team: str, hint: str, penalty: float,
+             *, actor: str) -> dict[str, Any]:
+    """The HINT fact of :func:`record_hint`; its dedup key ``hint:<team>:<hint>`` (unique
+    in the fact table) is what charges a hint once per team."""
+    return fact_row(_id(exercise), tick, FactKind.HINT, team=team, points=-abs(penalty),
+                    actor=actor, message=f"hint {hint}", data={"hint": hint},
+                    dedup_key=f"hint:{team}:{hint}")
 
 
 def record_adjustment(
@@ -316,19 +319,18 @@ def record_adjustment(
     tick: int | None = None,
 ) -> int:
     """A manual score change; ``actor`` and ``reason`` are required for the audit trail."""
+    row = adjustment_row(exercise, _tick(engine, exercise, tick), team, points, actor=actor,
+                         reason=reason)
+    return append_one(engine, row)
+
+
+def adjustment_row(exercise: Exercise, tick: int, team: str, points: float,
+                   *, actor: str, reason: str) -> dict[str, Any]:
+    """The ADJUSTMENT fact of :func:`record_adjustment` (RecordError without a reason)."""
     if not actor or not reason.strip():
         raise RecordError("an adjustment needs an actor and a reason")
-    row = fact_row(
-        _id(exercise),
-        _tick(engine, exercise, tick),
-        FactKind.ADJUSTMENT,
-        team=team,
-        target=team,
-        points=points,
-        actor=actor,
-        message=reason,
-    )
-    return append_one(engine, row)
+    return fact_row(_id(exercise), tick, FactKind.ADJUSTMENT, team=team, target=team,
+                    points=points, actor=actor, message=reason)
 
 
 def facts(

@@ -16,12 +16,12 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from range.errors import NotFoundError, RecordError
 from range.scenario.models import Scenario
-from scoring.ledger import FACT_TABLE, append_one, current_tick, fact_row
+from scoring.ledger import FACT_TABLE, append_one, current_tick, fact_row, insert_one
 from scoring.tables import Exercise, FactKind
 
 DEFAULT_REPORT_POINTS = 10.0
@@ -102,13 +102,30 @@ def record_report(
 
 def report_points(engine: Engine, exercise: Exercise, team: str, report_ref: str) -> float:
     """Net points a report has earned so far (matches and overrides)."""
+    with engine.connect() as conn:
+        return report_points_on(conn, exercise, team, report_ref)
+
+
+def report_points_on(conn: Connection, exercise: Exercise, team: str, report_ref: str) -> float:
+    """:func:`report_points` read in the caller's transaction."""
     c = FACT_TABLE.c
     query = select(c.points, c.data).where(
         c.exercise_id == _exercise_id(exercise), c.kind == FactKind.REPORT_MATCH, c.team == team
     )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = conn.execute(query).all()
     return sum(p or 0.0 for p, data in rows if data.get("report_ref") == report_ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A white team decision on one report (see :func:`override_match`)."""
+
+    team: str
+    report_ref: str
+    accept: bool
+    actor: str
+    reason: str
+    points: float | None = None
 
 
 def override_match(
@@ -126,25 +143,32 @@ def override_match(
     """White team decision on a report: accepted reports are worth ``points``
     (default: the scenario's report points), rejected ones 0. Appends one
     REPORT_MATCH fact with the difference; None when nothing changes."""
-    if not actor or not reason.strip():
+    decision = Override(team, report_ref, accept, actor, reason, points)
+    with engine.begin() as conn:
+        return override_on(conn, exercise, decision, tick)
+
+
+def override_on(conn: Connection, exercise: Exercise, decision: Override,
+                tick: int | None = None) -> ReportMatch | None:
+    """:func:`override_match` in the caller's (writing) transaction."""
+    if not decision.actor or not decision.reason.strip():
         raise RecordError("an override needs an actor and a reason")
     exercise_id = _exercise_id(exercise)
     _, default_points = _settings(exercise)
-    wanted = (default_points if points is None else points) if accept else 0.0
-    delta = wanted - report_points(engine, exercise, team, report_ref)
+    chosen = default_points if decision.points is None else decision.points
+    wanted = chosen if decision.accept else 0.0
+    delta = wanted - report_points_on(conn, exercise, decision.team, decision.report_ref)
     if abs(delta) < 1e-9:
         return None
-    with engine.connect() as conn:
-        now = current_tick(conn, exercise_id) if tick is None else tick
     row = fact_row(
         exercise_id,
-        now,
+        current_tick(conn, exercise_id) if tick is None else tick,
         FactKind.REPORT_MATCH,
-        team=team,
+        team=decision.team,
         points=delta,
-        actor=actor,
-        outcome="override-accept" if accept else "override-reject",
-        message=reason,
-        data={"report_ref": report_ref, "override": True},
+        actor=decision.actor,
+        outcome="override-accept" if decision.accept else "override-reject",
+        message=decision.reason,
+        data={"report_ref": decision.report_ref, "override": True},
     )
-    return ReportMatch(append_one(engine, row), None, delta)
+    return ReportMatch(insert_one(conn, row), None, delta)
