@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from range.config import Settings
 from records.audit import entries
 from tests.unit.challenges.helpers import FIXTURES, competition, logged_in, web_app
+from webui.challenge_state import BOARDS_KEY, BoardCache
 
 X = "/api/v1/exercises/ctf/challenges"
 
@@ -95,3 +96,21 @@ def test_page_solve_and_hint(settings: Settings, engine: Engine) -> None:
     assert "look closer" in hinted.get_data(as_text=True)
     forged = browser.post("/x/ctf/challenges/1/hints/2", data={})
     assert forged.status_code == 400  # no CSRF token
+
+
+def test_board_is_kept_for_its_seconds(settings: Settings, engine: Engine) -> None:
+    competition(engine, "ctf", FIXTURES / "scoring")
+    app, tokens = web_app(settings, engine)
+    app.extensions[BOARDS_KEY] = BoardCache(seconds=3600)
+    client = app.test_client(use_cookies=False)
+    ann = bearer(tokens["ann"])
+
+    def alpha() -> float:
+        board = client.get(f"{X}/board", **ann).get_json()
+        return float(next(s["score"] for s in board["standings"] if s["team"] == "alpha"))
+
+    assert alpha() == 0.0
+    client.post(f"{X}/2/attempts", json={"answer": "flag{linear}"}, **ann)
+    assert alpha() == 0.0  # the kept board
+    app.extensions[BOARDS_KEY] = BoardCache(seconds=0)
+    assert alpha() == 110.0
