@@ -51,7 +51,7 @@ def _exercise_routes(routes: tuple[tuple[str, str, frozenset[str]], ...], mark: 
     return [(rule, method) for rule, method, _ in routes if mark in rule]
 
 
-@pytest.mark.parametrize(("rule", "method"), _exercise_routes(PAGE_ROUTES, "<name>"))
+@pytest.mark.parametrize(("rule", "method"), _exercise_routes(PAGE_ROUTES, "/x/<name>"))
 @pytest.mark.parametrize("username", PARTICIPANTS)
 def test_pages_of_an_exercise_never_joined_do_not_exist(
     world: ApiWorld, username: str, rule: str, method: str
