@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import stix2
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
@@ -131,3 +134,14 @@ def test_pages_follow_added_and_id(engine: Engine, exercise: Exercise) -> None:
     assert seen == [o["id"] for o in objs]
     added = [e.added for e in read_page(engine, EXERCISE, RED).entries]
     assert added == sorted(added) and len(set(added)) == len(added)
+
+
+def test_objects_made_with_the_stix2_library_keep_their_tlp(
+        engine: Engine, exercise: Exercise) -> None:
+    indicator_v1 = stix2.Indicator(
+        pattern="[ipv4-addr:value = '203.0.113.5']", pattern_type="stix", name="scanner",
+        description="seen scanning", object_marking_refs=[stix2.TLP_AMBER])
+    objects = [json.loads(stix2.TLP_AMBER.serialize()), json.loads(indicator_v1.serialize())]
+    result = publish(engine, EXERCISE, BLUE1, objects)
+    assert result.stored == [indicator_v1.id]  # the marking definition is not stored
+    assert [e.tlp for e in read_page(engine, EXERCISE, AUDITOR).entries] == ["AMBER"]
