@@ -23,8 +23,6 @@ from range.config import Settings
 from range.errors import AccessError
 from range.plan import Plan
 from records.vpn_access import give_config, open_endpoints
-from scoring.exercise import get_exercise
-from scoring.ledger import load_teams
 from webui.useradmin import all_users
 
 
@@ -100,15 +98,11 @@ def _write_config(
 
 
 def exercise_members(engine: Engine, exercise: str) -> list[tuple[str, str]]:
-    """(user, team instance) of every active red and blue user whose team plays."""
-    found = get_exercise(engine, exercise)
-    assert found.id is not None
-    teams = {t.name for t in load_teams(engine, found.id)}
-    return [
-        (u.username, u.team)
-        for u in all_users(engine)
-        if u.active and str(u.role) in ("red", "blue") and u.team in teams
-    ]
+    """(user, team instance) of every active red and blue member of the exercise."""
+    from webui.membership import members
+
+    active = {u.username for u in all_users(engine) if u.active}
+    return [(m.username, m.team) for m in members(engine, exercise) if m.username in active]
 
 
 def handout_table(handed: list[HandedOut]) -> Table:

@@ -22,29 +22,39 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _plan_for(app: AppContext, range_name: str | None, team: str | None) -> Plan:
+def _plan_for(app: AppContext, range_name: str | None, user: str) -> tuple[Plan, str | None]:
+    """The range's plan and the team ``user`` plays in its exercise (the roster decides:
+    `cyberrange users join`); without a range, the one up range where the user plays."""
+    candidates = [get_record(app.engine, range_name)] if range_name is not None else [
+        r for r in all_ranges(app.engine) if r.state == RangeState.UP]  # fmt: skip
+    found = [(record, _team_of(app, user, record)) for record in candidates]
+    playing = [(r, t) for r, t in found if t is not None and _grants(r, t)]
     if range_name is not None:
-        return plan_from_dict(get_record(app.engine, range_name).plan)
-    candidates = [
-        r for r in all_ranges(app.engine) if r.state == RangeState.UP and _grants(r, team)
-    ]
-    if len(candidates) != 1:
-        names = ", ".join(r.name for r in candidates) or "none"
-        raise AccessError(f"say which range with --range (up ranges granting {team}: {names})")
-    return plan_from_dict(candidates[0].plan)
+        return plan_from_dict(found[0][0].plan), found[0][1]
+    if len(playing) != 1:
+        names = ", ".join(r.name for r, _ in playing) or "none"
+        raise AccessError(f"say which range with --range (up ranges where {user} has a VPN: "
+                          f"{names})")  # fmt: skip
+    record, team = playing[0]
+    return plan_from_dict(record.plan), team
 
 
 def _grants(record: RangeRecord, team: str | None) -> bool:
     return any(g.get("team") == team and g.get("networks") for g in record.plan.get("access", ()))
 
 
-def _team_of(app: AppContext, user: str) -> str | None:
+def _team_of(app: AppContext, user: str, record: RangeRecord) -> str | None:
+    """The team ``user`` plays in the range's current exercise (None: not a member); a
+    range without an exercise (`up --no-provision`) has no roster: the account's team."""
+    from scoring.succession import range_exercise
     from webui.accounts import find_user
+    from webui.membership import team_in
 
     account = find_user(app.engine, user)
     if account is None:
         raise NotFoundError(f"no user {user!r}: add one with `cyberrange users add`")
-    return account.team
+    exercise = range_exercise(app.engine, record.name)
+    return account.team if exercise is None else team_in(app.engine, account, exercise)
 
 
 @click.group()
@@ -96,8 +106,7 @@ def config_command(
     """Print USER's wg-quick config (the peer is created and made live on first use)."""
     from records.vpn_access import give_config
 
-    team = _team_of(app, user)
-    plan = _plan_for(app, range_name, team)
+    plan, team = _plan_for(app, range_name, user)
     text = wg_quick(give_config(app.settings, app.engine, plan, user, team, _actor(), renew))
     if qr is not None:
         write_qr(qr, text)
@@ -116,7 +125,7 @@ def revoke_command(app: AppContext, user: str, range_name: str | None) -> None:
     """Take USER's peer off the VPN at once and delete the key."""
     from records.vpn_access import revoke_access
 
-    plan = _plan_for(app, range_name, _team_of(app, user))
+    plan, _ = _plan_for(app, range_name, user)
     revoke_access(app.settings, app.engine, plan.range, user, _actor())
     app.console.print(f"revoked the VPN access of {user} to range {plan.range}", highlight=False)
 
