@@ -15,6 +15,7 @@ from cyberrange.context import AppContext
 from records.audit import append
 from records.challenge_actions import submit_answer, take_hint
 from scoring.challenges.board import ChallengeBoard, challenge_board
+from scoring.challenges.combined import combined_board
 from scoring.challenges.export import safe_dirname, write_challenge
 from scoring.challenges.feeds import ctfd_scoreboard_csv, ctftime_feed
 from scoring.challenges.loader import load_directory
@@ -175,11 +176,30 @@ OUTPUTS = click.Choice(["table", "json", "ctftime", "ctfd-csv"])
               help="See the board as this role does (teams see the freeze).")
 @click.option("--explain", "explain_team", help="The facts behind TEAM's challenge score.")
 @click.option("--format", "output", type=OUTPUTS, default="table", show_default=True)
+@click.option("--combined", is_flag=True,
+              help="Add each team's total on the exercise's own board (attack-defense).")
 @click.pass_obj
 def board_cmd(app: AppContext, exercise: str, role: str, explain_team: str | None,
-              output: str) -> None:
+              output: str, combined: bool) -> None:
     """The challenge board of EXERCISE."""
+    if combined:
+        _combined(app, exercise, role, output == "json")
+        return
     _emit(app, challenge_board(app.engine, exercise, role), output, explain_team)
+
+
+def _combined(app: AppContext, exercise: str, role: str, as_json: bool) -> None:
+    standings = combined_board(app.engine, exercise, role)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in standings]))
+        return
+    table = Table(title=f"{exercise} — exercise and challenges")
+    for column in ("#", "team", "exercise", "challenges", "total"):
+        table.add_column(column, justify="left" if column == "team" else "right")
+    for s in standings:
+        table.add_row(str(s.rank), s.team, f"{s.exercise:g}", f"{s.challenges:g}",
+                      f"{s.total:g}")
+    app.console.print(table)
 
 
 @challenges_group.command("rescore")

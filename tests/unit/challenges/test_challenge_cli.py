@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from cyberrange.cli import cli
 from range.config import Settings
 from scoring.challenges.loader import load_directory
+from scoring.ledger import record_adjustment
 from tests.unit.challenges.helpers import FIXTURES, competition
 
 
@@ -68,3 +69,14 @@ def test_broken_file_is_reported_with_its_position(settings: Settings, tmp_path:
     result = run(settings, "challenges", "validate", str(tmp_path))
     assert result.exit_code == 1
     assert f"{tmp_path / 'challenge.yml'}:4:1: error: unknown key 'flag'" in result.output
+
+
+def test_combined_board_adds_the_exercise_board(settings: Settings, engine: Engine) -> None:
+    exercise = competition(engine, "ctf", FIXTURES / "scoring")
+    record_adjustment(engine, exercise, "bravo", 200.0, actor="trainer", reason="A/D points")
+    assert run(settings, "challenges", "submit", "ctf", "Linear", "flag{linear}",
+               "-t", "alpha").exit_code == 0
+    rows = json.loads(run(settings, "challenges", "board", "ctf", "--combined", "--format",
+                          "json").output)
+    assert [(r["team"], r["exercise"], r["challenges"], r["total"]) for r in rows[:2]] == [
+        ("bravo", 200.0, 0.0, 200.0), ("alpha", 0.0, 110.0, 110.0)]
