@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, request, url_for
 from sqlmodel import Session, select
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from range.errors import CyberrangeError, NotFoundError
@@ -18,12 +19,13 @@ from records.sharing.tlp import Tlp, is_tlp_definition, marking_of
 from scoring.tables import Exercise
 from webui.app import web_context
 from webui.ratelimit import WindowLimiter
+from webui.security import MAX_UPLOAD_BYTES
 from webui.taxii import media
 from webui.taxii.collections import COLLECTIONS, Collection, find
 from webui.taxii.media import STIX, TaxiiError, fail, taxii_json
 
 bp = Blueprint("taxii", __name__, url_prefix="/taxii2")
-MAX_CONTENT = 20 * 1024 * 1024
+MAX_CONTENT = MAX_UPLOAD_BYTES  # the app's request limit (webui.security)
 DEFAULT_LIMIT = 100
 FILTERS = ("added_after", "limit", "next", "match[id]", "match[type]", "match[version]",
            "match[spec_version]")
@@ -44,6 +46,12 @@ def _negotiate() -> None:
 @bp.errorhandler(TaxiiError)
 def _taxii_error(exc: TaxiiError) -> Response:
     return media.error_response(exc)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    return media.error_response(TaxiiError(status, exc.name, exc.description or ""))
 
 
 @bp.errorhandler(CyberrangeError)

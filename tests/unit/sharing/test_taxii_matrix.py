@@ -138,6 +138,10 @@ def test_request_shape_errors(world: tuple[TaxiiWorld, dict[Tlp, str]]) -> None:
     amber_only = f"{ROOT}collections/tlp-amber/objects/"
     assert taxii.post("bob", amber_only, obj).status_code == 422
     assert taxii.get("bob", f"{ROOT}collections/nope/").status_code == 404
+    limit = taxii.get("bob", ROOT).get_json()["max_content_length"]
+    too_big = taxii.client.post(FEED, data=b" " * (limit + 1),
+                                headers=taxii.headers("bob", **{"Content-Type": TAXII}))
+    assert too_big.status_code == 413 and too_big.content_type == TAXII
     anonymous = taxii.client.post(FEED, json={"objects": obj},
                                   headers={"Accept": TAXII, "Content-Type": TAXII})
     assert anonymous.status_code == 401
