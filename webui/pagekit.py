@@ -9,6 +9,7 @@ from flask import abort, g
 
 from range.scenario.models import Scenario
 from records import audit
+from records.actions import Actor
 from scoring.exercise import get_exercise
 from scoring.ledger import MAX_POINTS, TeamInfo, load_teams
 from scoring.tables import Exercise
@@ -54,6 +55,12 @@ def own_team(found: Exercise) -> str:
     if team is None:
         abort(403, description=f"you play in no team of {found.name!r}")
     return team
+
+
+def acting() -> Actor:
+    """The logged-in user as the actor of a use case (records.actions), audited as web:<user>."""
+    name = user().username
+    return Actor(name, f"web:{name}", via="web")
 
 
 def record_action(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from flask import g
 from sqlalchemy.engine import Engine
 
 from records import audit
+from records.actions import Actor
 from scoring.exercise import get_exercise
 from scoring.ledger import load_teams
 from scoring.tables import Exercise
@@ -62,6 +63,12 @@ def check_team(found: Exercise, team: str, field: str = "team") -> str:
     if team not in team_names(found):
         raise ApiError(422, "unknown_team", f"no team {team!r} in {found.name!r}", field)
     return team
+
+
+def acting() -> Actor:
+    """The caller as the actor of a use case (records.actions), audited as api:<user>."""
+    name = caller().username
+    return Actor(name, f"api:{name}", via="api")
 
 
 def record(exercise_name: str | None, action: str, details: dict[str, Any]) -> None:

@@ -3,36 +3,27 @@ score adjustments and findings. Every action is audited."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 from werkzeug.wrappers import Response
 
-from range.errors import CyberrangeError
+from range.errors import CyberrangeError, NotFoundError
+from records import actions
 from records.findings import EDITABLE, draft_from_facts, update_finding
-from records.tables import IncidentReport
-from scoring.exercise import TRANSITIONS, transition
-from scoring.ledger import (
-    append_one,
-    fact_row,
-    record_adjustment,
-    record_hint,
-    record_inject_grade,
-)
-from scoring.reports import override_match
-from scoring.tables import Exercise, FactKind
+from scoring.exercise import TRANSITIONS
+from scoring.tables import Exercise
 from webui.app import web_context
 from webui.auth import require
 from webui.pagekit import (
     STAFF_ROLES,
+    acting,
     exercise,
     form_float,
     form_id,
     form_text,
     record_action,
-    scenario_of,
     teams_of,
     user,
 )
@@ -58,12 +49,13 @@ def state(name: str) -> Response:
     action = form_text(request.form, "action", 16)
     if action not in TRANSITIONS:
         abort(400, description=f"unknown action {action!r}")
-    try:
-        transition(web_context().engine, found.name, action, f"web:{user().username}")
+    who = acting()
+    try:  # the STATE fact names the channel too (web:<user>)
+        actions.change_state(web_context().engine, found.name, action,
+                             replace(who, name=who.audit_name))
     except CyberrangeError as exc:
         flash(str(exc), "error")
         return _back(found)
-    record_action(found.name, f"exercise.{action}", {})
     flash(f"Exercise {action}: done.", "ok")
     return _back(found)
 
@@ -72,15 +64,11 @@ def state(name: str) -> Response:
 @require(*STAFF_ROLES)
 def inject(name: str) -> Response:
     found = exercise(name)
-    assert found.id is not None
     to = form_text(request.form, "to", 64) or "all"
     message = form_text(request.form, "message", 4000)
     if not message:
         abort(400, description="an inject needs a message")
-    row = fact_row(found.id, found.current_tick, FactKind.INJECT, target=to, outcome="sent",
-                   actor=user().username, message=message, data={"to": to, "manual": True})
-    fact_id = append_one(web_context().engine, row)
-    record_action(found.name, "inject.send", {"to": to, "fact": fact_id})
+    actions.send_inject(web_context().engine, found, to, message, acting())
     flash(f"Inject sent to {to}.", "ok")
     return _back(found)
 
@@ -91,19 +79,13 @@ def hint(name: str) -> Response:
     found = exercise(name)
     team = _team(found)
     hint_id = form_text(request.form, "hint", 64)
-    chosen = next((h for h in scenario_of(found).hints if h.id == hint_id), None)
-    if chosen is None:
-        abort(400, description=f"the scenario has no hint {hint_id!r}")
     try:
-        record_hint(web_context().engine, found, team, chosen.id, chosen.penalty,
-                    actor=user().username)
-    except CyberrangeError as exc:
-        flash(str(exc), "error")
+        actions.give_hint(web_context().engine, found, team, hint_id, acting())
+    except NotFoundError as exc:  # no such hint in the scenario: a bad form
+        abort(400, description=str(exc))
+    except CyberrangeError as exc:  # e.g. DuplicateError: this team already has it
+        flash(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "error")
         return _back(found)
-    except IntegrityError:  # the hint's unique key: this team already has it
-        flash(f"Team {team} already has hint {hint_id}.", "error")
-        return _back(found)
-    record_action(found.name, "hint.give", {"team": team, "hint": hint_id})
     flash(f"Hint {hint_id} given to {team}.", "ok")
     return _back(found)
 
@@ -114,17 +96,11 @@ def grade_report(name: str) -> Response:
     found = exercise(name)
     report_id = form_id(request.form, "report")
     points = form_float(request.form, "points") if request.form.get("points") else None
-    with Session(web_context().engine) as session:
-        report = session.get(IncidentReport, report_id)
-    if report is None or report.exercise_id != found.id:
-        abort(404)
     accept = request.form.get("decision") == "accept"
     reason = form_text(request.form, "reason", 2000)
-    override_match(web_context().engine, found, report.team, report.uid, accept=accept,
-                   actor=user().username, reason=reason, points=points)
-    record_action(found.name, "report.grade",
-                  {"incident": report.uid, "accept": accept, "points": points, "reason": reason})
-    flash(f"Report {report.title!r} {'accepted' if accept else 'rejected'}.", "ok")
+    graded = actions.grade_report(web_context().engine, found, report_id, accept=accept,
+                                  reason=reason, points=points, actor=acting())
+    flash(f"Report {graded.report.title!r} {'accepted' if accept else 'rejected'}.", "ok")
     return _back(found)
 
 
@@ -136,10 +112,7 @@ def grade_inject(name: str) -> Response:
     inject_ref = form_text(request.form, "inject", 64)
     points = form_float(request.form, "points")
     reason = form_text(request.form, "reason", 2000)
-    record_inject_grade(web_context().engine, found, team, inject_ref, points,
-                        actor=user().username, reason=reason)
-    record_action(found.name, "inject.grade",
-                  {"team": team, "inject": inject_ref, "points": points, "reason": reason})
+    actions.grade_inject(web_context().engine, found, team, inject_ref, points, reason, acting())
     flash(f"Inject response of {team} graded: {points} points.", "ok")
     return _back(found)
 
@@ -151,9 +124,7 @@ def adjust(name: str) -> Response:
     team = _team(found)
     points = form_float(request.form, "points")
     reason = form_text(request.form, "reason", 2000)
-    record_adjustment(web_context().engine, found, team, points, actor=user().username,
-                      reason=reason)
-    record_action(found.name, "score.adjust", {"team": team, "points": points, "reason": reason})
+    actions.adjust_score(web_context().engine, found, team, points, reason, acting())
     flash(f"Score of {team} adjusted by {points}.", "ok")
     return _back(found)
 
