@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any, NoReturn
 
 from flask import Response, current_app, g, json, request
@@ -11,7 +13,6 @@ from scoring.tables import Exercise
 from webui.accounts import User, UserRole, check_password, find_user
 from webui.app import web_context
 from webui.membership import team_in
-from webui.ratelimit import WindowLimiter
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
@@ -72,15 +73,44 @@ def user() -> User:
         return found
     auth = request.authorization
     if auth is not None and auth.type == "basic" and auth.username and auth.password:
-        limiter: WindowLimiter = current_app.extensions[LIMITER_KEY]
-        if not limiter.hit(f"user:{auth.username}"):
-            fail(429, "Too Many Requests", "too many password attempts; use an API token")
+        failures: FailedLogins = current_app.extensions[LIMITER_KEY]
+        key = f"{auth.username}|{request.remote_addr}"
+        if failures.blocked(key):
+            fail(429, "Too Many Requests", "too many wrong passwords; wait, or use an API token")
         candidate = find_user(web_context().engine, auth.username)
         if candidate is not None and candidate.active and check_password(
                 candidate, auth.password):
             g.user, g.via_basic = candidate, True
             return candidate
+        failures.failed(key)
     fail(401, "Unauthorized", "send 'Authorization: Bearer <token>' or HTTP Basic credentials")
+
+
+class FailedLogins:
+    """Wrong Basic passwords per (username, address) in a sliding window: a client
+    that authenticates on every request is never slowed, a guesser is stopped."""
+
+    def __init__(self, limit: int = 10, window_seconds: float = 60.0) -> None:
+        self.limit, self.window = limit, window_seconds
+        self._times: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> list[float]:
+        now = time.monotonic()
+        recent = [t for t in self._times.get(key, []) if now - t < self.window]
+        if recent:
+            self._times[key] = recent
+        else:
+            self._times.pop(key, None)
+        return recent
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            return len(self._recent(key)) >= self.limit
+
+    def failed(self, key: str) -> None:
+        with self._lock:
+            self._times[key] = [*self._recent(key), time.monotonic()]
 
 
 def writer_checked() -> None:

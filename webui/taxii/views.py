@@ -18,7 +18,6 @@ from records.sharing.receipts import load_receipt, save_receipt
 from records.sharing.tlp import Tlp, is_tlp_definition, marking_of
 from scoring.tables import Exercise
 from webui.app import web_context
-from webui.ratelimit import WindowLimiter
 from webui.security import MAX_UPLOAD_BYTES
 from webui.taxii import media
 from webui.taxii.collections import COLLECTIONS, Collection, find
@@ -34,7 +33,7 @@ FILTERS = ("added_after", "limit", "next", "match[id]", "match[type]", "match[ve
 @bp.record_once
 def _setup(state: Any) -> None:
     app: Flask = state.app
-    app.extensions[media.LIMITER_KEY] = WindowLimiter(limit=10, window_seconds=60)
+    app.extensions[media.LIMITER_KEY] = media.FailedLogins(limit=10, window_seconds=60)
     app.extensions["csrf"].exempt(bp)  # writes need a token or Basic (media.writer_checked)
 
 

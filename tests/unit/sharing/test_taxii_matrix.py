@@ -3,6 +3,7 @@ writers, and bad input answered 4xx with nothing stored."""
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 
@@ -156,3 +157,15 @@ def test_request_shape_errors(world: tuple[TaxiiWorld, dict[Tlp, str]]) -> None:
                                 headers={"Accept": TAXII, "Content-Type": TAXII})
     assert cookie_write.status_code == 403
     assert count(taxii.engine) == before
+
+
+def test_basic_auth_slows_guessers_not_clients(world: tuple[TaxiiWorld, dict[Tlp, str]]) -> None:
+    taxii, _ = world
+    good = "Basic " + base64.b64encode(f"carl:{PASSWORD}".encode()).decode()
+    bad = "Basic " + base64.b64encode(b"bea:wrong password").decode()
+    for _ in range(12):  # more than the limit: successes are not counted
+        assert taxii.client.get(ROOT, headers={"Authorization": good,
+                                               "Accept": TAXII}).status_code == 200
+    answers = [taxii.client.get(ROOT, headers={"Authorization": bad, "Accept": TAXII}).status_code
+               for _ in range(11)]
+    assert answers == [401] * 10 + [429]
