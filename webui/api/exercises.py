@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from range.errors import CyberrangeError, NotFoundError
 from range.lifecycle import status as range_status
+from records.actions import change_state
 from scoring.exercise import current_tick, time_left
-from scoring.exercise import transition as change_state
 from scoring.scoreboard import FULL_VIEW_ROLES, explain
 from scoring.tables import Exercise
-from webui.api.common import ALL_ROLES, STAFF, caller, engine, exercise, own_team, record
+from webui.api.common import ALL_ROLES, STAFF, acting, caller, engine, exercise, own_team
 from webui.api.models import ExplainQuery
 from webui.api.registry import api_route
 from webui.app import web_context
@@ -57,9 +58,8 @@ def show_exercise(ex: str) -> dict[str, Any]:
 
 
 def _transition(ex: str, action: str) -> dict[str, Any]:
-    found = exercise(ex)
-    changed = change_state(engine(), found.name, action, f"api:{caller().username}")
-    record(found.name, f"exercise.{action}", {})
+    who = acting()  # the STATE fact names the channel too (api:<user>)
+    changed = change_state(engine(), exercise(ex).name, action, replace(who, name=who.audit_name))
     return exercise_json(changed)
 
 
