@@ -19,6 +19,8 @@ from range.config import Settings
 from range.errors import NotFoundError
 from range.plan import Plan
 from range.scenario.models import Inject, Scenario
+from records.actions import Actor, change_state
+from records.audit import append
 from scoring.checkers.runner import TickChecks
 from scoring.clock import Clock, ClockCallbacks, TickReport
 from scoring.exercise import (
@@ -27,7 +29,6 @@ from scoring.exercise import (
     get_exercise,
     tick_count,
     time_left,
-    transition,
 )
 from scoring.tables import Exercise, ExerciseState, Fact, FactKind
 
@@ -44,9 +45,12 @@ def _actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _audit(engine: Engine, exercise: str, actor: str, action: str, details: dict[str, Any]) -> None:
-    from records.audit import append  # the CLI composes records with scoring
+def _acting() -> Actor:
+    """The CLI's user as the actor of a use case (records.actions): cli:<user> on both."""
+    return Actor(_actor(), _actor())
 
+
+def _audit(engine: Engine, exercise: str, actor: str, action: str, details: dict[str, Any]) -> None:
     append(engine, exercise, actor, action, details)
 
 
@@ -233,8 +237,7 @@ def start_cmd(
         engine, name, setup.plan.range, setup.scenario, str(setup.scenario_path), setup.plan.copies
     )
     if exercise.state is ExerciseState.CREATED:
-        exercise = transition(engine, name, "start", _actor())
-        _audit(engine, name, _actor(), "exercise.start", {"range": setup.plan.range})
+        exercise = change_state(engine, name, "start", _acting(), {"range": setup.plan.range})
     checks = None if no_checks else _checks(app, setup, check_timeout, workers)
     if checks is not None:
         with app.console.status("starting the checker agents…"):
@@ -253,8 +256,7 @@ def _range_of(engine: Engine, name: str) -> str:
 
 
 def _change(app: AppContext, name: str, action: str) -> None:
-    exercise = transition(app.engine, name, action, _actor())
-    _audit(app.engine, name, _actor(), f"exercise.{action}", {"tick": current_tick(exercise)})
+    exercise = change_state(app.engine, name, action, _acting())
     app.console.print(f"exercise {name}: {exercise.state} (tick {current_tick(exercise)})")
 
 
