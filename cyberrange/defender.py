@@ -2,7 +2,9 @@
 
 Copy 1 watches its shop's log each tick; at the first sign of the SQL
 injection it files an incident report (matched against the red team's actions
-by scoring), turns on parameterised queries, restarts the shop and rotates
+by scoring), shares the attacker's address with the ISAC (a TLP:GREEN
+indicator on the sharing feed, scored the same way), turns on parameterised
+queries, restarts the shop and rotates
 the operator's weak password; from then on it answers the requests for
 information the scenario's organisations ask it (the attacker's address).
 Other copies do nothing, so the scoreboard shows what a defence is worth.
@@ -23,6 +25,10 @@ from records.coordination.parties import Actor
 from records.coordination.requests import pending
 from records.coordination.threads import reply
 from records.incidents import IncidentInput, file_incident
+from records.sharing.audience import Caller
+from records.sharing.compose import indicator_for
+from records.sharing.feed import publish
+from records.sharing.tlp import Tlp
 
 SHOP_LOG = "/var/log/cr/shop.log"
 SHOP_INI = "/etc/shop/shop.ini"
@@ -54,6 +60,7 @@ class ScriptedDefender:
         if not self.detected and self._sees_injection():
             self.detected = True
             self.report()
+            self.share()
             self.harden()
         if self.detected:
             self.answer_requests()
@@ -99,6 +106,15 @@ class ScriptedDefender:
         )
         file_incident(self.engine, self.exercise_name, self.team, self.actor, data)
         self._log("incident.filed", {"title": data.title})
+
+    def share(self) -> None:
+        """Publish the attacker's address (T1190) to the exercise's sharing feed."""
+        attacker = self.plan.container("attacker", 0).interfaces[0].address
+        indicator = indicator_for(attacker, Tlp.GREEN, techniques=["T1190"],
+                                  description="SQL injection against our shop's login form")
+        # Audited by the feed (share.publish); not an action on the range.
+        publish(self.engine, self.exercise_name, Caller(self.actor, self.team), [indicator],
+                via="scripted")
 
     def harden(self) -> None:
         steps: list[tuple[str, list[str], str | None]] = [
