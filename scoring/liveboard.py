@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
+from scoring.factrows import read_rows, rows_query
 from scoring.formulas import new_accumulator
 from scoring.formulas.base import Accumulator, FactRow
 from scoring.ledger import FACT_TABLE
@@ -49,8 +50,6 @@ from scoring.scoreboard import (
     _View,
     _view,
     rank,
-    read_rows,
-    rows_query,
     save_snapshots,
     snapshot_row,
 )

@@ -15,16 +15,11 @@ are a cache keyed by formula and parameters; the ledger is the truth.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
-    Select,
     String,
-    case,
     delete,
     func,
     insert,
@@ -36,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from range.scenario.models import Scenario
+from scoring.factrows import data_of, load_rows
 from scoring.formulas import new_accumulator
 from scoring.formulas.base import (
     NO_SCORE_ROLES,
@@ -47,24 +43,13 @@ from scoring.formulas.base import (
     flag_catalog,
 )
 from scoring.ledger import FACT_TABLE, load_exercise, load_teams
+from scoring.roles import READ_ALL_ROLES
 from scoring.score_tables import ScoreSnapshot
 from scoring.tables import Exercise, ExerciseState, FactKind
 
-FULL_VIEW_ROLES = frozenset({"white", "auditor", "admin"})  # see the live board during a freeze
-SCORING_KINDS = (
-    FactKind.CAPTURE,
-    FactKind.CHECK,
-    FactKind.REPORT_MATCH,
-    FactKind.SHARE_MATCH,
-    FactKind.INJECT_GRADE,
-    FactKind.HINT,
-    FactKind.ADJUSTMENT,
-    FactKind.RED_ACTION,
-)
-_CLAIM_KEYS = ("kind", "flag_tick", "copy", "slot")
+FULL_VIEW_ROLES = READ_ALL_ROLES  # see the live board during a freeze
 STATUS_WINDOW = 3  # ticks searched back for the last check result of each service
 SNAPSHOT = ScoreSnapshot.__table__  # type: ignore[attr-defined]
-EMPTY: dict[str, Any] = MappingProxyType({})  # type: ignore[assignment]  # shared, read-only
 
 
 @dataclass(frozen=True)
@@ -144,89 +129,6 @@ def _view(
         last = min(frozen_at_tick, current)
         return _View(min(last, complete), last, True)
     return _View(complete, current, False)
-
-
-def _data(raw: Any) -> dict[str, Any]:
-    # JSON arrives as text (SQLite) or already parsed (psycopg); most facts have none.
-    if isinstance(raw, dict):
-        return raw
-    return EMPTY if raw is None or raw == "{}" else dict(json.loads(raw))
-
-
-def rows_query(kinds: Sequence[FactKind] = SCORING_KINDS) -> Select[Any]:
-    """The columns :func:`read_rows` turns into FactRows, for facts of ``kinds``."""
-    c = FACT_TABLE.c
-    # A capture's claims are read by the database's JSON functions: cheaper than
-    # parsing each capture's whole document (with its flag text) in Python.
-    claims = [c.data[key].as_integer() for key in ("flag_tick", "copy", "slot")]
-    return select(
-        c.id,
-        c.tick,
-        c.kind,
-        c.team,
-        c.target,
-        c.host,
-        c.service,
-        c.outcome,
-        c.points,
-        # no formula reads a check's data (checker phases): leave it in the database
-        case((c.kind == FactKind.CHECK, None), else_=type_coerce(c.data, String)),
-        c.data["kind"].as_string(),
-        *claims,
-    ).where(c.kind.in_(kinds))
-
-
-def read_rows(conn: Connection, query: Select[Any]) -> list[FactRow]:
-    rows = []
-    for fid, tick, kind, team, target, host, service, outcome, points, raw, *claim in conn.execute(
-        query
-    ).all():
-        if kind is FactKind.CAPTURE:
-            data = dict(zip(_CLAIM_KEYS, claim, strict=True))
-        else:
-            data = _data(raw)
-        rows.append(FactRow(fid, tick, kind, team, target, host, service, outcome, points, data))
-    return rows
-
-
-def load_rows(
-    conn: Connection, exercise_id: int, first: int, last: int, *, sum_checks: bool = False
-) -> dict[int, list[FactRow]]:
-    """Scoring facts of ticks ``first..last``, grouped by tick, in (tick, id) order.
-
-    ``sum_checks``: instead of one row per check, one row per team, service and
-    outcome with its ``count``, filed under tick ``last``. Every formula scores
-    checks additively and independently of order, so totals are unchanged; only
-    score lines (explain) and per-tick history need the single rows.
-    """
-    c = FACT_TABLE.c
-    kinds = [k for k in SCORING_KINDS if not (sum_checks and k is FactKind.CHECK)]
-    query = (
-        rows_query(kinds)
-        .where(c.exercise_id == exercise_id, c.tick >= first, c.tick <= last)
-        .order_by(c.tick, c.id)
-    )
-    grouped: dict[int, list[FactRow]] = {}
-    for row in read_rows(conn, query):
-        grouped.setdefault(row.tick, []).append(row)
-    if sum_checks:
-        grouped.setdefault(last, []).extend(_check_counts(conn, exercise_id, first, last))
-    return grouped
-
-
-def _check_counts(conn: Connection, exercise_id: int, first: int, last: int) -> list[FactRow]:
-    c = FACT_TABLE.c
-    query = (
-        select(c.team, c.host, c.service, c.outcome, func.count())
-        # literal 'CHECK' so the database may use the partial index ix_fact_check_counts
-        .where(c.exercise_id == exercise_id, c.kind == literal_column("'CHECK'"))
-        .where(c.tick >= first, c.tick <= last)
-        .group_by(c.team, c.host, c.service, c.outcome)
-    )
-    return [
-        FactRow(0, last, FactKind.CHECK, team, team, host, service, outcome, None, EMPTY, count)
-        for team, host, service, outcome, count in conn.execute(query)
-    ]
 
 
 def _feed(acc: Accumulator, rows: dict[int, list[FactRow]], first: int, last: int) -> None:
@@ -328,7 +230,7 @@ def _history(
         .where(SNAPSHOT.c.tick <= upto)
         .order_by(SNAPSHOT.c.tick)
     )
-    return [(int(tick), _data(totals)) for tick, totals in conn.execute(query)]
+    return [(int(tick), data_of(totals)) for tick, totals in conn.execute(query)]
 
 
 def service_status(conn: Connection, exercise_id: int, tick: int) -> dict[str, dict[str, str]]:
