@@ -10,6 +10,7 @@ from flask import abort, g
 from range.scenario.models import Scenario
 from records import audit
 from records.actions import Actor
+from scoring import roles
 from scoring.exercise import get_exercise
 from scoring.ledger import MAX_POINTS, TeamInfo, load_teams
 from scoring.tables import Exercise
@@ -19,9 +20,10 @@ from webui.auth import current_user
 from webui.inputs import MAX_ID
 from webui.membership import team_in
 
-TEAM_ROLES = (UserRole.RED, UserRole.BLUE)
-STAFF_ROLES = (UserRole.WHITE, UserRole.ADMIN)
-READ_ALL_ROLES = (UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
+# scoring.roles, as UserRole values for ``require``
+TEAM_ROLES = tuple(r for r in UserRole if r in roles.TEAM_ROLES)
+STAFF_ROLES = tuple(r for r in UserRole if r in roles.STAFF_ROLES)
+READ_ALL_ROLES = tuple(r for r in UserRole if r in roles.READ_ALL_ROLES)
 
 
 def user() -> User:

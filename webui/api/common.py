@@ -11,15 +11,15 @@ from records import audit
 from records.actions import Actor
 from scoring.exercise import get_exercise
 from scoring.ledger import load_teams
+from scoring.roles import ALL_ROLES as ALL_ROLES  # the API modules import it from here
+from scoring.roles import READ_ALL_ROLES, STAFF_ROLES
 from scoring.tables import Exercise
 from webui.accounts import User
 from webui.app import web_context
 from webui.errors import ApiError
 from webui.membership import team_in
 
-ALL_ROLES = frozenset({"admin", "white", "red", "blue", "auditor"})
-STAFF = frozenset({"white", "admin"})
-READERS = frozenset({"white", "admin", "auditor"})
+STAFF, READERS = STAFF_ROLES, READ_ALL_ROLES
 
 
 def engine() -> Engine:
