@@ -5,11 +5,12 @@ exercise's state changes are audited once with the API's actor."""
 from __future__ import annotations
 
 from records import audit
+from records.audit_table import AuditEntry
 from tests.unit.api.conftest import ApiWorld, X
 from tests.unit.webui.conftest import EXERCISE
 
 
-def _actions(world: ApiWorld, name: str) -> list[audit.AuditEntry]:
+def _actions(world: ApiWorld, name: str) -> list[AuditEntry]:
     return [e for e in audit.entries(world.engine, EXERCISE) if e.action == name]
 
 
