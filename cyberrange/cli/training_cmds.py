@@ -109,8 +109,14 @@ def import_kypo(app: AppContext, file: Path, name: str, scenario: str, output: P
 def start(app: AppContext, name: str, trainee: str, ttl: timedelta) -> None:
     """Start (or resume) TRAINEE's run of training NAME with a sandbox of its pool."""
     from scoring.training.sandboxed import begin
+    from webui.sandbox_access import enter
 
     here = begin(app.settings, app.engine, name, trainee, ttl)
+    if not here.finished:
+        way_in = enter(app.engine, trainee, here.run.pool, here.run.sandbox)
+        if way_in:
+            app.console.print(f"{trainee} reaches it from the web UI: /x/{way_in}/terminals "
+                              f"and /x/{way_in}/access", highlight=False)  # fmt: skip
     app.console.print(f"{trainee} works in sandbox {here.run.sandbox} of pool {here.run.pool}",
                       highlight=False)  # fmt: skip
     _show(app, name, trainee)
@@ -262,7 +268,10 @@ def _show(app: AppContext, name: str, trainee: str) -> None:
 
 def _after(app: AppContext, here: Any) -> None:
     from scoring.training.sandboxed import finish_if_done
+    from webui.sandbox_access import go_out
 
+    if here.finished:
+        go_out(app.engine, here.run.trainee, here.run.pool)
     if finish_if_done(app.settings, app.engine, here):
         app.console.print(f"sandbox {here.run.sandbox} goes back to pool {here.run.pool}, fresh",
                           highlight=False)  # fmt: skip

@@ -18,14 +18,17 @@ from werkzeug.wrappers import Response
 
 from range.errors import GameError, NotFoundError
 from scoring.sandboxes import repair_held
+from scoring.succession import range_exercise
 from scoring.training import play
 from scoring.training.catalog import definitions
 from scoring.training.sandboxed import begin, finish_if_done
 from scoring.training.spec import AssessmentLevel, ChoiceQuestion, MatchingQuestion
 from webui.app import web_context
 from webui.auth import require
+from webui.membership import team_in
 from webui.pagekit import READ_ALL_ROLES, TEAM_ROLES
 from webui.pagekit import user as me
+from webui.sandbox_access import enter, go_out
 
 bp = Blueprint("training", __name__)
 DEFAULT_TTL = timedelta(hours=2)
@@ -50,8 +53,11 @@ def index() -> str:
 def start(name: str) -> Response:
     _, spec = play.definition(web_context().engine, name)
     ttl = timedelta(seconds=spec.time_limit) if spec.time_limit else DEFAULT_TTL
+    engine = web_context().engine
     try:
-        begin(web_context().settings, web_context().engine, name, me().username, ttl)
+        here = begin(web_context().settings, engine, name, me().username, ttl)
+        if not here.finished:
+            enter(engine, me().username, here.run.pool, here.run.sandbox)
     except GameError as exc:
         flash(str(exc), "error")
         return redirect(url_for("training.index"))
@@ -65,7 +71,16 @@ def level(name: str) -> str | Response:
         here = play.position(web_context().engine, name, me().username)
     except NotFoundError:
         return redirect(url_for("training.index"))
-    return render_template("training_level.html", here=here, hints=_hints(here))
+    way_in = None if here.finished else way_in_to(here.run.pool)
+    return render_template("training_level.html", here=here, hints=_hints(here), way_in=way_in)
+
+
+def way_in_to(pool: str) -> str | None:
+    """The pool's exercise when the trainee is a member of it (terminals, VPN), else None."""
+    exercise = range_exercise(web_context().engine, pool)
+    if exercise is None or team_in(web_context().engine, me(), exercise) is None:
+        return None
+    return exercise.name
 
 
 @bp.route("/training/<name>/<action>", methods=["POST"])
@@ -173,4 +188,5 @@ def _give_back_when_done(name: str, username: str) -> None:
     settings, engine = web_context().settings, web_context().engine
     here = play.position(engine, name, username)
     if here.finished:
+        go_out(engine, username, here.run.pool)
         threading.Thread(target=finish_if_done, args=(settings, engine, here), daemon=True).start()

@@ -4,6 +4,7 @@ two levels; the trainer's page follows it live (no reload)."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
@@ -29,6 +30,21 @@ def _click(driver: WebDriver, selector: str) -> None:
         expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, selector))).click()
 
 
+def _wait_text(driver: WebDriver, element: str, text: str) -> None:
+    """Wait for the page the last click loads (an element id; main-flash: the flashes)."""
+    locator = (By.CSS_SELECTOR, "p.flash") if element == "main-flash" else (By.ID, element)
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: any(text in e.text for e in d.find_elements(*locator)))
+
+
+def _answer(driver: WebDriver, text: str) -> None:
+    box = WebDriverWait(driver, 30).until(
+        expected_conditions.element_to_be_clickable((By.ID, "answer")))
+    box.clear()
+    box.send_keys(text)
+    _click(driver, "#submit-answer")
+
+
 def test_a_trainee_solves_two_levels_and_the_trainer_sees_it_live(
     browser: WebDriver, site: Site
 ) -> None:
@@ -42,18 +58,18 @@ def test_a_trainee_solves_two_levels_and_the_trainer_sees_it_live(
         log_in(trainee, site, "blue1")
         trainee.get(f"{site.url}/training")
         _click(trainee, f'tr[data-training="{COURSE}"] a.continue')
-        assert "Your sandbox" in trainee.find_element(By.ID, "level").text
+        _wait_text(trainee, "level", "Your sandbox")
         _click(trainee, "#next")
+        _wait_text(trainee, "hints", "Which command")
         _click(trainee, "button.take-hint")
-        assert "ip -4 -brief addr" in trainee.find_element(By.ID, "hints").text
-        trainee.find_element(By.ID, "answer").send_keys("192.168.0.1")
-        _click(trainee, "#submit-answer")
-        assert "Not that" in trainee.find_element(By.TAG_NAME, "main").text
-        trainee.find_element(By.ID, "answer").send_keys("10.1.0.10")
-        _click(trainee, "#submit-answer")
-        WebDriverWait(trainee, 30).until(
-            lambda d: "The flag" in d.find_element(By.ID, "level").text)
+        _wait_text(trainee, "hints", "ip -4 -brief addr")
+        _answer(trainee, "192.168.0.1")
+        _wait_text(trainee, "main-flash", "Not that")
+        _answer(trainee, "10.1.0.10")
+        _wait_text(trainee, "level", "The flag")
         assert trainee.find_element(By.ID, "training-score").text == "7"  # 10 - hint 3
         screenshot(trainee, "training-trainee")
-    WebDriverWait(browser, 30).until(lambda d: _cells(d)[2:5] == ["3/4", "The flag", "7"])
+    # training.js rebuilds the table every 2 s: a row read mid-rebuild is stale, read again.
+    WebDriverWait(browser, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: _cells(d)[2:5] == ["3/4", "The flag", "7"])
     screenshot(browser, "training-trainer")

@@ -129,6 +129,9 @@ def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_bac
     from scoring.training.catalog import import_definition
     from scoring.training.loader import load_training
     from scoring.training.sandboxed import begin, finish_if_done
+    from webui.accounts import create_user
+    from webui.membership import members
+    from webui.sandbox_access import enter, go_out
 
     settings, engine = pool
     scenario = tmp_path / "scenario.yaml"
@@ -136,8 +139,12 @@ def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_bac
     (tmp_path / "course.yaml").write_text(TRAINING)
     import_definition(engine, load_training(tmp_path / "course.yaml", settings.root))
     release(settings, engine, POOL, "dave")
+    create_user(engine, "erin", "erin-password-1", "blue")
     here = begin(settings, engine, "h19course", "erin", HOUR)
     assert here.run.sandbox == 2 and held_by(engine, POOL, "erin") is not None
+    played = enter(engine, "erin", POOL, here.run.sandbox)  # her way in: the owning team
+    assert played is not None
+    assert [(m.username, m.team) for m in members(engine, played)] == [("erin", "trainee-2")]
     play.read_on(engine, "h19course", "erin")
     subprocess.run(["docker", "kill", box(2)], capture_output=True, check=True)  # mid-level
     assert repair_held(settings, engine, POOL, "erin") is True
@@ -150,8 +157,9 @@ def test_a_trainee_solves_with_the_flag_of_their_own_sandbox_which_then_goes_bac
     own = sh(box(2), "cat /root/flag.txt").stdout.strip()
     right, here = play.answer(engine, "h19course", "erin", own)
     assert right and here.finished and here.score == 20
+    go_out(engine, "erin", POOL)
     assert finish_if_done(settings, engine, here)
-    assert held_by(engine, POOL, "erin") is None
+    assert held_by(engine, POOL, "erin") is None and members(engine, played) == []
 
 
 def test_destroy_leaves_nothing(pool: tuple[Settings, Engine]) -> None:
