@@ -63,7 +63,8 @@ def test_schemathesis_finds_nothing_for_any_role(live: Live, tmp_path: Path) -> 
     config = tmp_path / "schemathesis.toml"
     config.write_text(f'[parameters]\n"path.ex" = "{EXERCISE}"\n', encoding="utf-8")
     runs = {role: subprocess.Popen(_command(live, role, config), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+                                   stderr=subprocess.STDOUT, text=True,
+                                   cwd=tmp_path)  # its .schemathesis cache stays there
             for role in ROLE_USER}  # in parallel: one server, five clients
     failed = {}
     for role, run in runs.items():
