@@ -42,4 +42,8 @@ def build_checks(
         sessions = None
     scripts = load_scripts(scenario, scenario_path.parent, settings.root)
     targets = service_targets(plan, scenario)
-    return TickChecks(engine, backend, plan.range, targets, scripts, timeout, workers, sessions)
+    # FAUST's RECOVERING (an earlier flag lost, the service working again) under
+    # the faust formula; ForcAD has no such status: CORRUPT there
+    recovering = scenario.scoring.formula == "faust"
+    return TickChecks(engine, backend, plan.range, targets, scripts, timeout, workers, sessions,
+                      recovering=recovering)

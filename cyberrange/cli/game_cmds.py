@@ -34,6 +34,7 @@ from scoring.tables import Exercise, ExerciseState, Fact, FactKind
 
 STATUS_STYLE = {
     "OK": "green",
+    "RECOVERING": "cyan",
     "CORRUPT": "yellow",
     "MUMBLE": "dark_orange",
     "DOWN": "red",

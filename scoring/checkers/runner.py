@@ -47,13 +47,30 @@ class _Placed:
     flag_id: str
 
 
-def combine(target: ServiceTarget, tick: int, phases: Sequence[PhaseResult]) -> ServiceResult:
-    """OK if every phase was OK, else the worst phase decides (and gives the message)."""
+def combine(
+    target: ServiceTarget, tick: int, phases: Sequence[PhaseResult], recovering: bool = False
+) -> ServiceResult:
+    """OK if every phase was OK, else the worst phase decides (and gives the message).
+
+    ``recovering`` (FAUST's rule): when the new flag was stored and the check
+    passed but the previous tick's flag is gone (its ``get`` answered CORRUPT),
+    the service works again after losing its data: RECOVERING, which FAUST's SLA
+    counts half, instead of CORRUPT (ForcAD's rule, and the default)."""
     status = worst(p.status for p in phases) if phases else CheckStatus.CHECK_FAILED
     deciding = next((p for p in phases if p.status is status), None)
     message = deciding.message if deciding else "no result from the checker"
+    if recovering and status is CheckStatus.CORRUPT and _lost_only_old_flags(phases):
+        status, message = CheckStatus.RECOVERING, f"older flags lost: {message}"
     duration = round(sum(p.duration for p in phases), 4)
     return ServiceResult(tick, target, status, message, duration, tuple(phases))
+
+
+def _lost_only_old_flags(phases: Sequence[PhaseResult]) -> bool:
+    actions = {p.action for p in phases}
+    return {"put", "check"} <= actions and all(
+        p.status is (CheckStatus.CORRUPT if p.action == "get" else CheckStatus.OK)
+        for p in phases
+    )
 
 
 def _key(target: ServiceTarget) -> tuple[int, int]:
@@ -74,12 +91,14 @@ class TickChecks:
         workers: int = 32,
         sessions: AgentSessions | None = None,
         concurrent_phases: bool = True,
+        recovering: bool = False,
     ) -> None:
         self._engine, self._executor, self._range = engine, executor, range_name
         self._targets, self._scripts = list(targets), dict(scripts)
         self._timeout, self._workers = timeout, workers
         self._sessions = sessions  # long-lived agents; None: one exec per copy and tick
         self._concurrent = concurrent_phases  # put, get and check at once, or in order
+        self._recovering = recovering  # FAUST's RECOVERING (see combine)
 
     def prepare(self) -> dict[str, str]:
         """Start the checker agents ahead of the first tick; container → problem."""
@@ -106,7 +125,10 @@ class TickChecks:
             batches[target.container].append(self._job(job_id, target, flag, previous))
             by_id[job_id] = target
         answers = self._run_batches(batches)
-        results = [combine(t, tick, answers.get(job_id, [])) for job_id, t in by_id.items()]
+        results = [
+            combine(t, tick, answers.get(job_id, []), self._recovering)
+            for job_id, t in by_id.items()
+        ]
         self._record(exercise_id, tick, results, new_flags)
         return results
 

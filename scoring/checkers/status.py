@@ -12,6 +12,9 @@ class CheckStatus(StrEnum):
     MUMBLE = "MUMBLE"  # the service answers wrongly
     DOWN = "DOWN"  # the service cannot be reached
     CHECK_FAILED = "CHECK_FAILED"  # the checker itself failed (not the team's fault)
+    # FAUST: the service works (new flag stored, check passed) but a flag of an
+    # earlier tick is gone; never an exit code, decided by scoring.checkers.runner
+    RECOVERING = "RECOVERING"
 
 
 EXIT_CODES: dict[int, CheckStatus] = {
@@ -28,6 +31,7 @@ _SEVERITY = {
     CheckStatus.MUMBLE: 3,
     CheckStatus.CORRUPT: 2,
     CheckStatus.CHECK_FAILED: 1,
+    CheckStatus.RECOVERING: 0.5,
     CheckStatus.OK: 0,
 }
 

@@ -160,3 +160,33 @@ def test_ticks_reuse_the_agent_sessions(engine: Engine, local_executor: Executor
     assert local_executor.calls == 0  # type: ignore[attr-defined]
     assert sorted(opened) == ["g-c1-checker", "g-c2-checker"]
     assert len(_facts(engine, FactKind.CHECK, 3)) == 4
+
+
+def test_lost_old_flags_are_recovering_under_faust(
+    engine: Engine, local_executor: Executor, tmp_path: Path
+) -> None:
+    """The defenders wiped the service's data: the new flag is stored and the check
+    passes, only the previous tick's flag is gone — FAUST's RECOVERING, recorded."""
+    scenario = _scenario()
+    exercise = create_exercise(engine, "ex", "g", scenario, "s.yaml")
+    assert exercise.id is not None
+    store = tmp_path / "store"
+    store.mkdir()
+    targets = [
+        t.__class__(**{**t.__dict__, "address": str(store)})
+        for t in service_targets(_plan(1), scenario)
+        if t.service.checker
+    ]
+    checks = TickChecks(engine, local_executor, "g", targets, {"checkers/store.py": STORE}, 5.0,
+                        recovering=True)  # fmt: skip
+    assert [r.status for r in checks.run_tick(exercise.id, exercise.secret, 1)] == [
+        CheckStatus.OK
+    ]
+    for note in store.iterdir():
+        note.unlink()
+    [lost] = checks.run_tick(exercise.id, exercise.secret, 2)
+    assert lost.status is CheckStatus.RECOVERING and "note is gone" in lost.message
+    [fact] = _facts(engine, FactKind.CHECK, 2)
+    assert fact.outcome == "RECOVERING"
+    [again] = checks.run_tick(exercise.id, exercise.secret, 3)
+    assert again.status is CheckStatus.OK  # the flag of tick 2 was stored again
