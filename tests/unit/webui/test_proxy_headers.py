@@ -80,4 +80,5 @@ def test_team_data_is_never_cached(app: Flask, exercise: object) -> None:
         assert response.headers["Cache-Control"] == "no-store", path
     assert client.get("/api/v1/nowhere").headers["Cache-Control"] == "no-store"
     static = client.get("/static/app.css")
+    static.close()
     assert static.headers.get("Cache-Control") != "no-store"

@@ -86,24 +86,26 @@ def server(
         "8",
         "--insecure-cookies",
     ]
-    log = (Path(settings.data_dir) / "serve.log").open("wb")
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/login", timeout=10)
-            break
-        except requests.RequestException:
-            assert process.poll() is None, (Path(settings.data_dir) / "serve.log").read_text()
-            time.sleep(0.3)
-    yield url, process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    log.close()
+    log_path = Path(settings.data_dir) / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{url}/login", timeout=10).close()
+                break
+            except requests.RequestException:
+                assert process.poll() is None, log_path.read_text()
+                time.sleep(0.3)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def test_serve_stops_promptly_on_sigterm_with_open_streams(
