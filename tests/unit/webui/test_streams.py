@@ -112,9 +112,10 @@ def test_serve_stops_promptly_on_sigterm_with_open_streams(
     server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     url, process = server
-    streams = []
+    streams, browsers = [], []
     for _ in range(2):
         browser = requests.Session()
+        browsers.append(browser)
         page = browser.get(f"{url}/login", timeout=10).text
         token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         browser.post(
@@ -132,3 +133,5 @@ def test_serve_stops_promptly_on_sigterm_with_open_streams(
     process.wait(timeout=6)
     for stream in streams:
         stream.close()
+    for browser in browsers:
+        browser.close()
