@@ -33,12 +33,7 @@ PAGE_MODULES = (
 
 def all_blueprints() -> Iterator[Blueprint]:
     for name in PAGE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real import error inside the module
-                raise
-            continue  # area not built yet
+        module = importlib.import_module(name)  # a missing module is an error, never skipped
         if hasattr(module, "blueprints"):
             yield from module.blueprints()
         else:
