@@ -11,10 +11,9 @@ from werkzeug.datastructures import FileStorage
 from records.coordination.parties import Actor
 from records.coordination.threads import Attachment
 from records.evidence import EvidenceStore
+from scoring.roles import STAFF_ROLES
 from webui.accounts import User
 from webui.app import web_context
-
-STAFF = frozenset({"white", "admin"})
 
 
 def actor_for(user: User, team: str | None) -> Actor:
@@ -22,7 +21,7 @@ def actor_for(user: User, team: str | None) -> Actor:
     read, red/blue accounts speak for ``team`` (their membership)."""
     role = str(user.role)
     return Actor(user.username, team=team if user.role.has_team else None,
-                 staff=role in STAFF, auditor=role == "auditor")
+                 staff=role in STAFF_ROLES, auditor=role == "auditor")
 
 
 def evidence_store() -> EvidenceStore:

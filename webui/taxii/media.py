@@ -9,16 +9,15 @@ from typing import Any, NoReturn
 from flask import Response, current_app, g, json, request
 
 from records.sharing.audience import Caller
+from scoring.roles import READ_ALL_ROLES, STAFF_ROLES
 from scoring.tables import Exercise
-from webui.accounts import User, UserRole, check_password, find_user
+from webui.accounts import User, check_password, find_user
 from webui.app import web_context
 from webui.membership import team_in
 
 TAXII = "application/taxii+json;version=2.1"
 STIX = "application/stix+json;version=2.1"
 LIMITER_KEY = "cyberrange.taxii-basic-limiter"
-STAFF = (UserRole.WHITE, UserRole.ADMIN)
-READERS = (UserRole.WHITE, UserRole.ADMIN, UserRole.AUDITOR)
 
 
 class TaxiiError(Exception):
@@ -123,5 +122,5 @@ def caller_for(account: User, exercise: Exercise) -> Caller:
     """The feed's view of the account in one exercise: its team there from the
     roster (webui.membership, as in the JSON API), or exercise staff."""
     team = team_in(web_context().engine, account, exercise) if account.role.has_team else None
-    return Caller(account.username, team, staff=account.role in STAFF,
-                  reads_all=account.role in READERS)
+    return Caller(account.username, team, staff=account.role in STAFF_ROLES,
+                  reads_all=account.role in READ_ALL_ROLES)
