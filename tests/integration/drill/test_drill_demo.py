@@ -112,7 +112,9 @@ def test_defended_copy_outscores_the_undefended_one(
     assert teams["blue-1"].categories["defense"] > teams["blue-2"].categories["defense"]
     assert teams["blue-1"].total > teams["blue-2"].total
     assert teams["red"].categories["attack"] > 0
-    assert result.defender_actions and all(a.endswith("exit 0") for a in result.defender_actions)
+    commands = [a for a in result.defender_actions if not a.startswith("answered:")]
+    assert commands and all(a.endswith("exit 0") for a in commands)
+    assert any(a.startswith("answered:") for a in result.defender_actions)  # the CSIRT's RFI
 
 
 def test_incident_report_matched(drill: tuple[DrillResult, Engine, Settings]) -> None:
