@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "records.coordination.tables",
     "webui.accounts",
     "webui.sessions",
+    "webui.limit_store",
 )
 
 

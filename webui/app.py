@@ -44,7 +44,9 @@ class ProxySettings:
     """Reverse proxies in front of the app, and the login limiter's store."""
 
     trusted_proxies: int = 0  # 0: the peer address is the client's
-    limiter_storage: str = "memory://"  # per worker; redis://host shares it across workers
+    # The project's database: one count for every worker (webui.limit_store);
+    # memory:// counts per worker, redis://host shares it with other hosts too.
+    limiter_storage: str = "cyberrange-db://"
 
 
 def create_app(

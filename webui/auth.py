@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response
 
 from webui.accounts import User, UserRole, authenticate, user_for_token
 from webui.app import web_context
+from webui.limit_store import SCHEME
 from webui.membership import member_team
 from webui.sessions import end_session, open_session, user_for_session
 
@@ -73,10 +74,12 @@ def init_app(app: Flask, limiter_storage: str = "memory://") -> None:
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
     app.register_blueprint(bp)
-    # Per application (two apps or tests never share counters); a shared store
-    # (redis://, memcached://) makes the counters common to every worker.
+    # cyberrange-db:// (webui.limit_store) counts in the project's database, once
+    # for every worker; memory:// per application; redis:// etc. in that server.
+    engine = app.extensions["cyberrange"].engine
+    options = {"engine": engine} if limiter_storage.startswith(SCHEME) else {}
     limiter = Limiter(key_func=_address, app=app, storage_uri=limiter_storage,
-                      default_limits=[], headers_enabled=False)
+                      storage_options=options, default_limits=[], headers_enabled=False)
     per_account = limiter.limit(ACCOUNT_LIMITS, key_func=_account_and_address,
                                 methods=["POST"], deduct_when=_failed)
     per_address = limiter.limit(ADDRESS_LIMITS, key_func=_address, methods=["POST"],

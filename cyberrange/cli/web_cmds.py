@@ -50,9 +50,10 @@ def register(cli: click.Group) -> None:
 )
 @click.option(
     "--limiter-storage",
-    default="memory://",
+    default="cyberrange-db://",
     show_default=True,
-    help="Where login throttling counts (redis://host:6379 shares it across workers and hosts).",
+    help="Where login throttling counts: cyberrange-db:// (this database, shared by every "
+    "worker), memory:// (per worker) or redis://host:6379 (across hosts).",
 )
 @click.pass_obj
 def serve(
