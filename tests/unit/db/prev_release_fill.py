@@ -15,8 +15,8 @@ import sys
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-import range as range_package
 from cyberrange.tables import import_all_tables
+from range import config as range_config
 from records import audit
 
 CHAIN = "old-drill"
@@ -32,7 +32,7 @@ def main() -> None:
     verdict = audit.verify(engine, CHAIN)
     assert verdict.ok, verdict
     engine.dispose()
-    print(range_package.__file__)
+    print(range_config.__file__)  # where the code ran from: the old release's tree
 
 
 if __name__ == "__main__":
