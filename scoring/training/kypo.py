@@ -35,7 +35,15 @@ class Converted:
 
 
 def convert(kypo: dict[str, Any], name: str, scenario: str) -> Converted:
-    """Our definition (as YAML data) of the KYPO definition ``kypo``."""
+    """Our definition (as YAML data) of the KYPO definition ``kypo``; a file of another
+    shape (a list where levels go, text where a number goes) is a GameError."""
+    try:
+        return _convert(kypo, name, scenario)
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise GameError(f"not a KYPO training definition this can read: {exc}") from None
+
+
+def _convert(kypo: dict[str, Any], name: str, scenario: str) -> Converted:
     if kypo.get("phases"):
         raise GameError("this is an adaptive KYPO training (phases): only linear trainings "
                         "(levels) can be imported")  # fmt: skip

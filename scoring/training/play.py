@@ -173,7 +173,11 @@ def assess(engine: Engine, name: str, trainee: str, answers: list[Any]) -> Posit
     if len(answers) != len(level.questions):
         raise GameError(f"the assessment has {len(level.questions)} questions, "
                         f"{len(answers)} answer(s) given")  # fmt: skip
-    right = [_question_right(q, a) for q, a in zip(level.questions, answers, strict=True)]
+    try:
+        right = [_question_right(q, a) for q, a in zip(level.questions, answers, strict=True)]
+    except (TypeError, ValueError, OverflowError):
+        raise GameError("an answer has the wrong form: a list of choice numbers for a choice "
+                        "question, a mapping for matching, text for a free one") from None
     points = sum(q.points for q, ok in zip(level.questions, right, strict=True) if ok)
     scored = points if level.kind == "test" else 0
     _close(engine, here, EventKind.ASSESSED, scored, {"answers": answers, "right": right})
@@ -230,12 +234,18 @@ def _flag(engine: Engine, here: Position, level: TaskLevel) -> str | None:
 
 def _question_right(question: Any, given: Any) -> bool:
     if isinstance(question, FreeQuestion):
-        text = str(given).strip().casefold()
+        if not isinstance(given, str):
+            raise TypeError("a free answer is text")
+        text = given.strip().casefold()
         return not question.answers or text in {a.casefold() for a in question.answers}
     if isinstance(question, ChoiceQuestion):
-        chosen = sorted(int(i) for i in given) if isinstance(given, list) else [given]
-        return chosen == sorted(question.correct)
-    return isinstance(given, dict) and given == question.pairs
+        chosen = given if isinstance(given, list) else [given]
+        if not all(type(i) is int and 0 <= i < len(question.choices) for i in chosen):
+            raise ValueError("choices are numbers of the question's choices")
+        return sorted(chosen) == sorted(question.correct)
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        raise TypeError("a matching answer maps each statement to a text")
+    return bool(given == question.pairs)
 
 
 def _record(engine: Engine, here: Position, kind: EventKind, points: int,

@@ -210,3 +210,22 @@ def test_a_kypo_linear_training_converts_into_a_valid_definition(tmp_path: Path)
         "--data-dir", str(tmp_path / "data"), "training", "import-kypo", str(adaptive),
         "--name", "a", "--scenario", str(HELLO), "-o", str(tmp_path / "a.yaml")])  # fmt: skip
     assert refused.exit_code == 1 and "adaptive KYPO training" in refused.output
+
+
+def test_hostile_answers_and_kypo_files_get_a_clear_error(
+    engine: Engine, course: str, tmp_path: Path
+) -> None:
+    from scoring.training.kypo import convert
+
+    play.start(engine, course, "gina", "first-steps", 1)
+    play.read_on(engine, course, "gina")
+    play.answer(engine, course, "gina", "10.1.0.10")
+    play._close(engine, play.position(engine, course, "gina"), play.EventKind.FAILED, 0, {})
+    for bad in ([["x"], "a"], [[10**400], "a"], [float("nan"), "a"]):
+        with pytest.raises(GameError, match="wrong form"):
+            play.assess(engine, course, "gina", bad)
+    assert play.position(engine, course, "gina").run.level == 3  # nothing recorded
+    for shape in ({"levels": "not a list"},
+                  {"levels": [{"level_type": "TRAINING_LEVEL", "max_score": "lots"}]}):
+        with pytest.raises(GameError, match="not a KYPO training definition"):
+            convert(shape, "x", "s.yaml")
