@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,10 +20,18 @@ from range.scenario.schema import json_schema
 @click.pass_obj
 def validate(app: AppContext, files: tuple[Path, ...]) -> None:
     """Check scenario FILES; print every problem as file:line:col: error: message."""
+    check_files(app, files, lambda path: load(path, app.settings.root), "scenario")
+
+
+def check_files(
+    app: AppContext, files: tuple[Path, ...], check: Callable[[Path], object], what: str
+) -> None:
+    """Load each file with ``check``; print its problems (file:line:col) or ok; exit 1 if any
+    file is invalid. Shared by every language's `validate`."""
     failed = 0
     for file in files:
         try:
-            load(file, app.settings.root)
+            check(file)
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
@@ -30,7 +39,7 @@ def validate(app: AppContext, files: tuple[Path, ...]) -> None:
             continue
         app.console.print(f"[green]ok[/green] {file}", highlight=False)
     if failed:
-        click.echo(f"{failed} of {len(files)} scenario file(s) invalid", err=True)
+        click.echo(f"{failed} of {len(files)} {what} file(s) invalid", err=True)
         sys.exit(1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import click
 from rich.table import Table
 
 from cyberrange.context import AppContext
-from range.errors import GameError, ScenarioError
+from range.errors import GameError
 from range.scenario.models import parse_duration
 
 _file = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -35,21 +34,10 @@ def training() -> None:
 @click.pass_obj
 def validate(app: AppContext, files: tuple[Path, ...]) -> None:
     """Check training FILES; print every problem as file:line:col: message."""
+    from cyberrange.cli.scenario_cmds import check_files
     from scoring.training.loader import load_training
 
-    failed = 0
-    for file in files:
-        try:
-            load_training(file, app.settings.root)
-        except ScenarioError as exc:
-            failed += 1
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            continue
-        app.console.print(f"[green]ok[/green] {file}", highlight=False)
-    if failed:
-        click.echo(f"{failed} of {len(files)} training file(s) invalid", err=True)
-        sys.exit(1)
+    check_files(app, files, lambda path: load_training(path, app.settings.root), "training")
 
 
 @training.command("schema")
